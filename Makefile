@@ -1,18 +1,24 @@
 # One command to set up and run the demo, one to set up and run the tests.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-JOBS   ?= 2
+# torch is installed first, pinned; pick a wheel index with e.g.
+#   make TORCH_INDEX=https://download.pytorch.org/whl/cpu demo    (CPU-only wheel on a laptop)
+#   make TORCH_INDEX=https://download.pytorch.org/whl/cu126 demo  (GPU), or put a CUDA torch into .venv first.
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.installed
+JOBS        ?= 2
+TORCH       ?= torch==2.13.0
+TORCH_INDEX ?=
 
-.PHONY: setup demo test docs export clean-nbs check-clean
+.PHONY: setup demo test docs readme export clean-nbs check-clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "npr_lib needs Python 3.10 or newer: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (npr_lib)" >/dev/null
 	touch $(STAMP)
@@ -21,10 +27,13 @@ demo: $(STAMP)
 	$(BIN)/npr demo --out outputs/synthetic
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 docs: $(STAMP)
 	$(BIN)/npr docs --out _docs
+
+readme: $(STAMP)
+	$(BIN)/npr readme
 
 export: $(STAMP)
 	$(BIN)/nbdev-export
@@ -32,6 +41,12 @@ export: $(STAMP)
 clean-nbs: $(STAMP)
 	$(BIN)/nbdev-clean
 
+# CI: the committed modules, notebooks and README are what export, clean and readme produce.
 check-clean: $(STAMP)
-	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
-	git diff --exit-code --stat -- npr_lib nbs README.md
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	$(BIN)/npr readme --check
+	@if [ -n "$$(git status --porcelain --untracked-files=all -- npr_lib nbs README.md README_files)" ]; then \
+	  git status --short -- npr_lib nbs README.md README_files; \
+	  echo "check-clean: exported modules or cleaned notebooks differ from the commit: run 'make export clean-nbs' and commit"; \
+	  exit 1; fi
