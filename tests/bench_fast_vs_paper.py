@@ -1,0 +1,68 @@
+"""Benchmark: the `fast` configuration against the paper-faithful `npr_paper`, same clip, same wall-clock budget, one run.
+
+    python tests/bench_fast_vs_paper.py [CLIP] [--scale 0.5] [--minutes 10] [--device auto] [--out outputs/bench]
+
+Prints WS-PSNR against training time for both (on a fixed sphere-uniform sample of 32k pixels, evaluated
+outside the timed training), and how many times sooner `fast` reaches the best WS-PSNR `npr_paper` reached.
+Writes the curves to OUT/fast_vs_paper.json and a figure OUT/fast_vs_paper.png.
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+from npr_lib.clip import load_clip, shared_clip_dir
+from npr_lib.cli import open_clip
+from npr_lib.train import Trainer
+from npr_lib.metrics import mse_to_psnr
+
+def run(clip, config, minutes, device, eval_idx, every_s):
+    tr = Trainer(clip, config, device=device)
+    tr.initialise()
+    k, y, x = eval_idx
+    v, target = tr.grid[y, x], tr.frames[k, y, x]
+    def score():
+        with torch.no_grad():
+            out = torch.cat([tr.model(v[s:s + 8192], k[s:s + 8192])['rgb'] for s in range(0, len(v), 8192)])
+        return mse_to_psnr(((out - target)**2).mean()).item()
+    curve, next_eval = [(0.0, score())], every_s
+    while tr.elapsed < 60*minutes:
+        t0 = time.perf_counter(); tr.train_step(); tr.elapsed += time.perf_counter() - t0
+        if tr.elapsed >= next_eval:
+            curve.append((tr.elapsed, score())); next_eval += every_s
+            print(f"{config:9s} {tr.elapsed:7.1f} s  step {tr.step:6d}  WS-PSNR {curve[-1][1]:6.2f} dB", flush=True)
+    curve.append((tr.elapsed, score()))
+    return dict(config=config, steps=tr.step, curve=curve)
+
+def time_to(curve, level):
+    return next((t for t, p in curve if p >= level), None)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('clip', nargs='?', default=None)
+    ap.add_argument('--scale', type=float, default=0.5)
+    ap.add_argument('--minutes', type=float, default=10.)
+    ap.add_argument('--frames', default=None)
+    ap.add_argument('--device', default='auto')
+    ap.add_argument('--out', default='outputs/bench')
+    a = ap.parse_args()
+    path = a.clip or shared_clip_dir('Walking_Boy') or 'synthetic'
+    clip = open_clip(path, scale=a.scale, frames=a.frames)
+    print(clip, flush=True)
+    tr0 = Trainer(clip, 'fast', device='cpu')
+    g = torch.Generator().manual_seed(123)
+    tr0.gen = g
+    eval_idx = tr0.sample(32768)
+    every = max(5., 60*a.minutes/40)
+    res = [run(clip, c, a.minutes, a.device, eval_idx, every) for c in ('npr_paper', 'fast')]
+    paper, fast = res
+    level = max(p for _, p in paper['curve'])
+    t_paper, t_fast = time_to(paper['curve'], level), time_to(fast['curve'], level)
+    ratio = t_paper/t_fast if t_fast else float('nan')
+    print(f"\nbest WS-PSNR of npr_paper in {a.minutes} min: {level:.2f} dB, reached at {t_paper:.0f} s")
+    print(f"fast reaches it at {t_fast:.1f} s: {ratio:.1f}× sooner; fast ends at {fast['curve'][-1][1]:.2f} dB ({fast['steps']} steps vs {paper['steps']})")
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    (out/'fast_vs_paper.json').write_text(json.dumps(dict(clip=clip.name, scale=a.scale, minutes=a.minutes, runs=res, level=level, ratio=ratio), indent=1))
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for r in res: ax.plot(*zip(*r['curve']), label=r['config'])
+    ax.set_xlabel('training seconds'); ax.set_ylabel('WS-PSNR (dB)'); ax.set_title(f'{clip.name} {clip.H}×{clip.W}'); ax.legend()
+    fig.tight_layout(); fig.savefig(out/'fast_vs_paper.png', dpi=100)
