@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT/"nbs"/"pipeline.ipynb"
 PARAMS = {"clip": '"synthetic"', "scale": "1.0", "frames": "None", "out_dir": '"outputs/synthetic"', "device": '"auto"',
           "config": '"fast"', "minutes": "10.0", "steps": "None", "seed": "0"}
-FILES = ["pipeline.ipynb", "summary.json", "frames_masks.png", "viewports.png", "mask_coverage.png", "input_360.mp4"]
+FILES = ["pipeline.ipynb", "summary.json", "frames_masks.png", "viewports.png", "mask_coverage.png", "input_360.mp4",
+         "metrics.json", "reconstruction.mp4", "input_vs_reconstruction.mp4", "training_curve.png", "reconstruction.png"]
 
 
 def _has_synthetic():
@@ -44,6 +45,7 @@ def _check_run(out, frames):
     assert s["clip"]["frames"] == frames and s["clip"]["width"] == 2*s["clip"]["height"]
     assert s["parameters"]["out_dir"] == str(out)
     assert set(s["outputs"].values()) <= set(FILES)
+    assert s["fit"]["steps"] > 0 and s["evaluation"]["ws_psnr"] > 0 and (out/"atlases"/"background.png").is_file()
     from npr_lib.video import read_spherical_metadata
     meta = read_spherical_metadata(out/"input_360.mp4")
     assert meta["v2"]["projection"] == "equirectangular" and meta["v1"] is not None
@@ -66,6 +68,6 @@ def test_pipeline_synthetic(tmp_path, monkeypatch):
 def test_pipeline_real_clip(tmp_path, monkeypatch, shared_clips):
     monkeypatch.setenv("NPR_CACHE", str(tmp_path/"cache"))
     from npr_lib.cli import pipeline
-    out = pipeline(str(shared_clips/"Tram"), out=str(tmp_path/"tram"), scale=0.125, frames="0:4", quiet=True)
+    out = pipeline(str(shared_clips/"Tram"), out=str(tmp_path/"tram"), scale=0.125, frames="0:4", steps=20, quiet=True)
     s = _check_run(Path(out), 4)
     assert s["clip"]["name"] == "Tram" and s["clip"]["objects"]
