@@ -1,0 +1,118 @@
+"""Benchmark: fitting with and without the optical-flow losses, same clip, same wall-clock budget.
+
+    python tests/bench_flow_training.py [CLIP ...] [--scale 0.5] [--minutes 10] [--device auto] [--out outputs/bench_flow]
+
+Clips default to the shared ones (Walking_Boy, Classroom, Tram, Elephant; 'synthetic' when they are absent).
+For each clip the flow is computed once (DIS, cached; its time is reported but not charged to either run), then
+the `fast` configuration is trained twice under the same budget: without flow, and with the flow and alpha-flow
+losses. Reported per run:
+
+- WS-PSNR (and PSNR, alpha IoU) of the reconstruction over the whole clip;
+- the **atlas warping error**, a temporal-consistency figure: for every pixel v of frame k whose forward flow is
+  trusted (forward–backward and photometric checks), the angle in degrees between the atlas point of (v, k) and
+  the atlas point of (v', k + 1), v' being where the flow takes v (frame k + 1's atlas coordinates sampled
+  bilinearly at v', wrapping across the seam). Per layer the angles are weighted by the layer's composite weight
+  at (v, k) and by cos(latitude) (sphere area); `all` is the weighted mean over layers. A consistent atlas moves
+  with the video: 0° for perfect flow, and always an upper bound mixed with the flow's own errors and with
+  interpolation across layer boundaries.
+
+Writes OUT/flow_training.json and prints a Markdown table.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
+import torch
+from npr_lib.cli import open_clip
+from npr_lib.clip import shared_clip_dir
+from npr_lib.flow import flow_for_clip
+from npr_lib.cli import flow_stats
+from npr_lib.train import Trainer
+from npr_lib.evaluate import render_clip, evaluate_model
+from npr_lib.geometry import pixel_to_unit, sample_equirect, latitude_weights
+
+SHARED = ('Walking_Boy', 'Classroom', 'Tram', 'Elephant')
+
+
+@torch.no_grad()
+def atlas_warp_error(
+    rendered:dict, # `render_clip(model, H, W, layers=True)`: uv (N, L, 3, H, W), weights (N, L, H, W)
+    flow:dict, # the clip's flow (gap 1): forward (N-1, 2, H, W), forward_valid (N-1, H, W)
+)->dict: # mean angle in degrees: 'all' and one entry per layer, plus the share of pixels used
+    "Angle between the atlas points of a pixel and of where the flow takes it in the next frame."
+    uv, wts = rendered['uv'].float(), rendered['weights'].float()
+    N, L, _, H, W = uv.shape
+    if flow['forward'].shape != (N - 1, 2, H, W): raise ValueError(f"flow {tuple(flow['forward'].shape)} does not match {N} frames of {H}×{W}")
+    ys, xs = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W, dtype=torch.float32), indexing='ij')
+    area = latitude_weights(H)[:, None].expand(H, W)
+    num, den = torch.zeros(L, dtype=torch.float64), torch.zeros(L, dtype=torch.float64)
+    used = 0.
+    for k in range(N - 1):
+        f, valid = flow['forward'][k].float(), (flow['forward_valid'][k] > 0.5).float()
+        dirs = pixel_to_unit(xs + f[0], ys + f[1], H, W)                            # (H, W, 3) where v goes
+        nxt = sample_equirect(uv[k + 1], dirs[None].expand(L, H, W, 3))             # (L, 3, H, W)
+        a = torch.nn.functional.normalize(uv[k], dim=1)
+        b = torch.nn.functional.normalize(nxt, dim=1)
+        ang = torch.rad2deg(torch.acos((a*b).sum(1).clamp(-1, 1)))                  # (L, H, W)
+        w = wts[k]*(valid*area)
+        num += (w*ang).sum((1, 2)).double(); den += w.sum((1, 2)).double()
+        used += (valid*area).sum().item()/area.sum().item()
+    per = (num/den.clamp_min(1e-12)).tolist()
+    res = dict(all=(num.sum()/den.sum().clamp_min(1e-12)).item(), trusted_share=used/(N - 1))
+    res.update({('background' if i == 0 else f'layer{i}'): v for i, v in enumerate(per)})
+    return res
+
+
+def run(clip, train_flow, full_flow, minutes, device, seed):
+    "Train `fast` under the budget (with the flow losses when `train_flow` is given) and measure the result."
+    tr = Trainer(clip, 'fast', device=device, flow=train_flow, seed=seed)
+    tr.fit(minutes=minutes, progress=False)
+    r = render_clip(tr.model, clip.H, clip.W, layers=True)
+    m = evaluate_model(tr.model, clip, r)
+    return dict(steps=tr.step, train_seconds=round(tr.elapsed, 1), ms_per_step=round(1000*tr.elapsed/max(tr.step, 1), 1), ws_psnr=m['ws_psnr'], psnr=m['psnr'],
+                alpha_iou=m.get('alpha_iou'), flow_terms=any('flow' in h for h in tr.history),
+                warp_deg=atlas_warp_error(r, full_flow))
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('clips', nargs='*', help="clip folders or 'synthetic'; the shared clips by default")
+    ap.add_argument('--scale', type=float, default=0.5)
+    ap.add_argument('--minutes', type=float, default=10.)
+    ap.add_argument('--frames', default=None)
+    ap.add_argument('--method', default='dis')
+    ap.add_argument('--device', default='auto')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', default='outputs/bench_flow')
+    a = ap.parse_args()
+    paths = a.clips or [str(p) for p in (shared_clip_dir(n) for n in SHARED) if p is not None] or ['synthetic']
+    results = {}
+    for path in paths:
+        clip = open_clip(path, scale=a.scale, frames=a.frames)
+        print(clip, flush=True)
+        t0 = time.perf_counter()
+        full = flow_for_clip(clip, method=a.method, progress=False)
+        flow_s = time.perf_counter() - t0
+        train_flow = {k: v for k, v in full.items() if isinstance(v, torch.Tensor)}
+        res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, flow_seconds=round(flow_s, 2), flow_stats=flow_stats(full))
+        for name, fl in (('no_flow', None), ('flow', train_flow)):
+            res[name] = r = run(clip, fl, full, a.minutes, a.device, a.seed)
+            print(f"  {name:8s} {r['steps']:6d} steps  WS-PSNR {r['ws_psnr']:6.2f} dB  atlas warp {r['warp_deg']['all']:.3f}°", flush=True)
+        results[clip.name] = res
+    layers = sorted({k for r in results.values() for v in ('no_flow', 'flow') for k in r[v]['warp_deg'] if k not in ('all', 'trusted_share')},
+                    key=lambda s: (s != 'background', s))
+    head = ['clip', 'run', 'steps', 'ms/step', 'WS-PSNR (dB)', 'alpha IoU', 'warp all (°)'] + [f'warp {l} (°)' for l in layers]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
+    fmt = lambda v, d=3: '–' if v is None else f'{v:.{d}f}'
+    for name, res in results.items():
+        for v in ('no_flow', 'flow'):
+            r = res[v]
+            lines.append('| ' + ' | '.join([name, v, str(r['steps']), fmt(r['ms_per_step'], 0), fmt(r['ws_psnr'], 2), fmt(r['alpha_iou']), fmt(r['warp_deg']['all'])]
+                                           + [fmt(r['warp_deg'].get(l)) for l in layers]) + ' |')
+    table = '\n'.join(lines)
+    print(f"\n{a.minutes:g} min per run, scale {a.scale:g}, flow {a.method} (trusted share of pixels in the warp error: "
+          + ', '.join(f"{n} {r['flow_stats']['trusted_forward']:.0%}" for n, r in results.items()) + ")\n")
+    print(table)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    (out/'flow_training.json').write_text(json.dumps(dict(minutes=a.minutes, scale=a.scale, method=a.method, device=a.device,
+                                                          results=results, table=table), indent=1))
+    print(f"\nwrote {out/'flow_training.json'}")
