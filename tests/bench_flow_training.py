@@ -4,8 +4,9 @@
 
 Clips default to the shared ones (Walking_Boy, Classroom, Tram, Elephant; 'synthetic' when they are absent).
 For each clip the flow is computed once (DIS, cached; its time is reported but not charged to either run), then
-the `fast` configuration is trained twice under the same budget: without flow, and with the flow and alpha-flow
-losses. Reported per run:
+the `fast` configuration is trained twice under the same budget with `fit_clip` (what `npr fit` runs): without flow,
+and with the flow and alpha-flow losses. Each run is kept in OUT/<clip>/{no_flow,flow}/ (a killed benchmark resumes
+there) and can be edited with `npr edit`. Reported per run:
 
 - WS-PSNR (and PSNR, alpha IoU) of the reconstruction over the whole clip;
 - the **atlas warping error**, a temporal-consistency figure: for every pixel v of frame k whose forward flow is
@@ -26,8 +27,7 @@ from npr_lib.cli import open_clip
 from npr_lib.clip import shared_clip_dir
 from npr_lib.flow import flow_for_clip
 from npr_lib.cli import flow_stats
-from npr_lib.train import Trainer
-from npr_lib.evaluate import render_clip, evaluate_model
+from npr_lib.evaluate import render_clip, fit_clip, load_model
 from npr_lib.geometry import pixel_to_unit, sample_equirect, latitude_weights
 
 SHARED = ('Walking_Boy', 'Classroom', 'Tram', 'Elephant')
@@ -62,15 +62,14 @@ def atlas_warp_error(
     return res
 
 
-def run(clip, train_flow, full_flow, minutes, device, seed):
-    "Train `fast` under the budget (with the flow losses when `train_flow` is given) and measure the result."
-    tr = Trainer(clip, 'fast', device=device, flow=train_flow, seed=seed)
-    tr.fit(minutes=minutes, progress=False)
-    r = render_clip(tr.model, clip.H, clip.W, layers=True)
-    m = evaluate_model(tr.model, clip, r)
-    return dict(steps=tr.step, train_seconds=round(tr.elapsed, 1), ms_per_step=round(1000*tr.elapsed/max(tr.step, 1), 1), ws_psnr=m['ws_psnr'], psnr=m['psnr'],
-                alpha_iou=m.get('alpha_iou'), flow_terms=any('flow' in h for h in tr.history),
-                warp_deg=atlas_warp_error(r, full_flow))
+def run(clip, source, train_flow, full_flow, minutes, device, seed, out_dir):
+    "Fit `fast` under the budget with `fit_clip` (flow losses when `train_flow` is given), keep the run, measure it."
+    m = fit_clip(clip, out_dir, 'fast', minutes=minutes, device=device, seed=seed, progress=False, flow=train_flow, videos=False,
+                 source=dict(source, seed=seed, flow=train_flow is not None))
+    r = render_clip(load_model(out_dir), clip.H, clip.W, layers=True)
+    return dict(steps=m['steps'], train_seconds=round(m['train_seconds'], 1), ms_per_step=round(1000*m['train_seconds']/max(m['steps'], 1), 1),
+                ws_psnr=m['ws_psnr'], ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'),
+                warp_deg=atlas_warp_error(r, full_flow), run_dir=str(out_dir))
 
 
 if __name__ == '__main__':
@@ -95,18 +94,19 @@ if __name__ == '__main__':
         train_flow = {k: v for k, v in full.items() if isinstance(v, torch.Tensor)}
         res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, flow_seconds=round(flow_s, 2), flow_stats=flow_stats(full))
         for name, fl in (('no_flow', None), ('flow', train_flow)):
-            res[name] = r = run(clip, fl, full, a.minutes, a.device, a.seed)
+            source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale, frames=a.frames)
+            res[name] = r = run(clip, source, fl, full, a.minutes, a.device, a.seed, Path(a.out)/clip.name/name)
             print(f"  {name:8s} {r['steps']:6d} steps  WS-PSNR {r['ws_psnr']:6.2f} dB  atlas warp {r['warp_deg']['all']:.3f}°", flush=True)
         results[clip.name] = res
     layers = sorted({k for r in results.values() for v in ('no_flow', 'flow') for k in r[v]['warp_deg'] if k not in ('all', 'trusted_share')},
                     key=lambda s: (s != 'background', s))
-    head = ['clip', 'run', 'steps', 'ms/step', 'WS-PSNR (dB)', 'alpha IoU', 'warp all (°)'] + [f'warp {l} (°)' for l in layers]
+    head = ['clip', 'run', 'steps', 'ms/step', 'WS-PSNR (dB)', 'no residual (dB)', 'alpha IoU', 'warp all (°)'] + [f'warp {l} (°)' for l in layers]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
     fmt = lambda v, d=3: '–' if v is None else f'{v:.{d}f}'
     for name, res in results.items():
         for v in ('no_flow', 'flow'):
             r = res[v]
-            lines.append('| ' + ' | '.join([name, v, str(r['steps']), fmt(r['ms_per_step'], 0), fmt(r['ws_psnr'], 2), fmt(r['alpha_iou']), fmt(r['warp_deg']['all'])]
+            lines.append('| ' + ' | '.join([name, v, str(r['steps']), fmt(r['ms_per_step'], 0), fmt(r['ws_psnr'], 2), fmt(r['ws_psnr_no_residual'], 2), fmt(r['alpha_iou']), fmt(r['warp_deg']['all'])]
                                            + [fmt(r['warp_deg'].get(l)) for l in layers]) + ' |')
     table = '\n'.join(lines)
     print(f"\n{a.minutes:g} min per run, scale {a.scale:g}, flow {a.method} (trusted share of pixels in the warp error: "
