@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/npr demo --out outputs/synthetic
 
 test: $(STAMP)
+	PYTHON=$(BIN)/python bash tests/browser_setup.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 docs: $(STAMP)

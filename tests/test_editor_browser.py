@@ -1,0 +1,130 @@
+"""The editor in a real JupyterLab, driven by headless Chromium: it renders, Apply works through the browser,
+and a screenshot is kept (tmp_path and outputs/editor_screenshot.png).
+
+Needs Debian's Chromium (/usr/bin/chromium) and the `playwright` Python package; `tests/browser_setup.sh`
+installs both. Skips, saying why, when either is missing. Never downloads a browser (`playwright install`)."""
+import os, secrets, shutil, signal, socket, subprocess, sys, time, urllib.request
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get('NPR_CHROMIUM') or shutil.which('chromium') or '/usr/bin/chromium'
+CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+               '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+
+NOTEBOOK_CELLS = [
+    "import torch\n"
+    "from npr_lib.model import LayeredAtlas\n"
+    "from npr_lib.synthetic import make_synthetic\n"
+    "from npr_lib.editor import AtlasEditor\n"
+    "torch.manual_seed(0)\n"
+    "clip, _ = make_synthetic(H=64, n_frames=3, n_objects=1)\n"
+    "editor = AtlasEditor(LayeredAtlas(clip.N, clip.K, 'fast'), clip, preview_height=64)\n"
+    "editor.layer.value = 'background'\n"
+    "with editor.hold_updates(): editor.lon.value, editor.lat.value, editor.size.value = 40., 15., 60.",
+    "editor",
+]
+
+def _free_port()->int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+def _write_notebook(path:Path):
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    nbformat.write(nb, path)
+
+def _settings(folder:Path):
+    "Lab settings that keep it quiet offline: no news, no update checks."
+    f = folder/'@jupyterlab'/'apputils-extension'/'notification.jupyterlab-settings'
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+
+def _wait_for_server(url:str, proc, log:Path, timeout:float=60.):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited early with code {proc.returncode}:\n" + log.read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200: return
+        except OSError: pass
+        time.sleep(0.5)
+    raise TimeoutError(f"jupyter lab did not answer at {url} within {timeout:.0f} s:\n" + log.read_text()[-3000:])
+
+@pytest.fixture
+def browser_deps():
+    if not Path(CHROMIUM).exists(): pytest.skip(f"no Chromium at {CHROMIUM}: run tests/browser_setup.sh (apt-get install chromium)")
+    try: import playwright.sync_api  # noqa: F401
+    except ImportError: pytest.skip("the `playwright` package is not installed: run tests/browser_setup.sh (pip install playwright)")
+    jupyter = Path(sys.executable).parent/'jupyter'
+    if not jupyter.exists(): pytest.skip(f"no jupyter next to {sys.executable}")
+    try: import jupyterlab, ipywidgets  # noqa: F401
+    except ImportError as e: pytest.skip(f"jupyterlab/ipywidgets missing: {e}")
+    return jupyter
+
+@pytest.fixture
+def lab(tmp_path, browser_deps):
+    "A JupyterLab server on a free port, rooted at tmp_path/nb; yields (base url, token); killed at the end."
+    root = tmp_path/'nb'; root.mkdir()
+    _write_notebook(root/'editor.ipynb')
+    _settings(tmp_path/'settings')
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')])),
+               JUPYTER_CONFIG_DIR=str(tmp_path/'config'), JUPYTER_RUNTIME_DIR=str(tmp_path/'runtime'), MPLBACKEND='Agg')
+    cmd = [str(browser_deps), 'lab', '--no-browser', f'--port={port}', '--ip=127.0.0.1', f'--IdentityProvider.token={token}',
+           f'--ServerApp.root_dir={root}', '--LabApp.expose_app_in_browser=True', '--LabApp.extension_manager=readonly',
+           f'--LabApp.user_settings_dir={tmp_path/"settings"}', f'--LabApp.workspaces_dir={tmp_path/"workspaces"}',
+           '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
+    if hasattr(os, 'geteuid') and os.geteuid() == 0: cmd.append('--allow-root')
+    log = open(tmp_path/'jupyter.log', 'w')
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+    base = f'http://127.0.0.1:{port}'
+    try:
+        _wait_for_server(f'{base}/api/status?token={token}', proc, tmp_path/'jupyter.log')
+        yield base, token
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started (its own session)
+            try: proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL); proc.wait(5)
+        log.close()
+
+def test_editor_in_jupyterlab(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+    base, token = lab
+    shot = tmp_path/'editor_screenshot.png'
+    t0 = time.time()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={'width': 1500, 'height': 1250})
+            page.goto(f'{base}/lab/tree/editor.ipynb?token={token}', timeout=60_000)
+            page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
+            # the kernel is up and idle before running everything
+            page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                return k && k.status === 'idle'; }""", timeout=60_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.get_by_text('360° atlas editor').wait_for(timeout=90_000)
+            apply = page.get_by_role('button', name='Apply to video')
+            apply.wait_for(timeout=30_000)
+            for label in ['Export', 'Layer and frame', 'Placement on the sphere', 'View direction', 'Perspective view', 'lon °', 'fov °']:
+                assert page.get_by_text(label).first.is_visible(), label
+            # the previews arrived as images
+            page.wait_for_function("""() => [...document.querySelectorAll('.jp-OutputArea img')]
+                .filter(i => i.complete && i.naturalWidth > 0).length >= 3""", timeout=30_000)
+            # Apply through the browser: the kernel renders and the status line reports it
+            apply.click()
+            page.get_by_text('Rendered 3 frames').wait_for(timeout=60_000)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 20_000, f"screenshot only {shot.stat().st_size} bytes"
+    out = ROOT/'outputs'; out.mkdir(exist_ok=True)
+    shutil.copy(shot, out/'editor_screenshot.png')
+    assert time.time() - t0 < 150
