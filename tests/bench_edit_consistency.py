@@ -1,0 +1,143 @@
+"""Benchmark: how steady an atlas edit is, against pasting the edit into one frame and carrying it along the flow.
+
+    python tests/bench_edit_consistency.py RUN_DIR [RUN_DIR ...] [--gaps 1,4,8] [--out outputs/bench_edit] [--pictures DIR]
+
+RUN_DIR is an `npr fit` output folder (e.g. from `npr fit ../shared/data/360npr/Tram --scale 0.5 --minutes 10`).
+For each run a patterned logo is stamped on the background atlas where the background is seen (chosen
+automatically from the middle frame's masks), every frame is rendered with `npr_lib.edit.render_edited`, and
+the naive baseline pastes the atlas edit's own first frame into frame 1 and carries it frame to frame along
+the gap-1 optical flow (`npr_lib.consistency.propagate_overlay`). Both are measured with
+`npr_lib.consistency.edit_warp_error` along the flow of the original video at each gap (flow computed
+directly between frames k and k + gap, so drift accumulated over the gap shows). Two more edits check the
+sphere: one straddling the ±180° seam and one near the north pole, reported as the worst `seam_ratio` over
+frames (about 1 or below: no visible seam).
+
+Writes OUT/edit_consistency.json, prints a Markdown table, and with --pictures saves a small before/after JPEG
+of the middle frame per clip.
+"""
+import argparse, json, math, sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np, torch
+from npr_lib.cli import open_run_clip
+from npr_lib.evaluate import load_model, read_run
+from npr_lib.edit import stamp_texture, render_edited
+from npr_lib.consistency import edit_warp_error, propagate_overlay, seam_ratio
+from npr_lib.flow import flow_for_clip
+from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit
+
+
+def logo(n=192):
+    "A detailed RGBA test logo: a coloured checkerboard disc with a white ring."
+    y, x = torch.meshgrid(torch.linspace(-1, 1, n), torch.linspace(-1, 1, n), indexing='ij')
+    r = (x**2 + y**2).sqrt()
+    checker = ((torch.floor((x + 1)*4) + torch.floor((y + 1)*4)) % 2)
+    rgb = torch.stack([0.9*checker + 0.1, 0.3 + 0.5*(1 - checker), 0.2 + 0.6*(x + 1)/2])
+    ring = ((r > 0.8) & (r < 0.95)).float()
+    rgb = rgb*(1 - ring) + ring
+    return torch.cat([rgb, (r < 0.95).float()[None]])
+
+
+@torch.no_grad()
+def pick_spot(model, clip, size_deg):
+    "Atlas (lon, lat) in degrees of a background spot seen in the middle frame, away from the masks, near the equator."
+    k = clip.N//2
+    H, W = clip.H, clip.W
+    fg = clip.masks[k].amax(0) if clip.K else torch.zeros(H, W)
+    v = unit_grid(H, W)
+    best, spot = -1., (0., 0.)
+    for lat in (-15., 0., 15.):
+        for lon in range(-165, 180, 15):
+            c = lonlat_to_unit(torch.tensor(math.radians(lon)), torch.tensor(math.radians(lat)))
+            near = (v @ c) > math.cos(math.radians(size_deg/2))
+            free = 1 - fg[near].mean().item()
+            if free > best + 1e-6: best, spot = free, (float(lon), lat)
+    c = lonlat_to_unit(torch.tensor(math.radians(spot[0])), torch.tensor(math.radians(spot[1])))[None]
+    u, _ = model.layers[0].mapping(c, torch.tensor([k]))
+    lon, lat = unit_to_lonlat(u[0])
+    return math.degrees(lon), math.degrees(lat), best
+
+
+def baseline(clip, edited, alpha, flow1):
+    "The atlas edit's first frame as an RGBA overlay, carried along the flow."
+    a = alpha[0]
+    pre = edited[0] - (1 - a)*clip.frames[0]
+    overlay = torch.cat([torch.where(a > 1e-3, pre/a.clamp_min(1e-3), torch.zeros_like(pre)).clamp(0, 1), a])
+    return propagate_overlay(clip.frames, overlay, flow1)
+
+
+def seam_and_pole(model, clip, size_deg):
+    """Worst seam_ratio over frames of the edit's own contribution (premultiplied: rgb − (1 − A)·frame), for a stamp
+    straddling the seam and one over the north pole. The stamp is shifted by half a checker square so that no edge
+    of its own pattern falls on the seam column; the camera's frames have their own stitching jump there, reported
+    for comparison."""
+    res = {}
+    for name, (lon, lat) in (('seam', (180. - size_deg/16, 5.)), ('pole', (size_deg/16, 85.))):
+        tex = stamp_texture(logo(), lon, lat, size_deg, 0., 512)
+        r = render_edited(model, clip.frames, {0: tex})
+        A = r['edit_alpha']
+        contribution = r['rgb'] - (1 - A)*clip.frames
+        ratios, plain = [], []
+        for k in range(clip.N):
+            rows = (A[k, 0][:, [0, -1]].amin(1) > 0.5)
+            if rows.sum() < 2: continue
+            ratios.append(seam_ratio(contribution[k], rows=rows)); plain.append(seam_ratio(clip.frames[k], rows=rows))
+        res[name] = dict(lon=lon, lat=lat, frames_crossing=len(ratios), seam_ratio_max=max(ratios, default=float('nan')),
+                         seam_ratio_median=float(np.median(ratios)) if ratios else float('nan'),
+                         original_frames_seam_ratio_median=float(np.median(plain)) if plain else float('nan'))
+    return res
+
+
+def picture(clip, edited, path, k):
+    import cv2
+    both = torch.cat([clip.frames[k], edited[k]], 1)
+    img = (both.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy()
+    w = min(480, img.shape[1])
+    img = cv2.resize(img, (w, round(img.shape[0]*w/img.shape[1])), interpolation=cv2.INTER_AREA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('runs', nargs='+', help='npr fit output folders')
+    ap.add_argument('--gaps', default='1,4,8')
+    ap.add_argument('--size', type=float, default=40., help='logo width in degrees')
+    ap.add_argument('--out', default='outputs/bench_edit')
+    ap.add_argument('--pictures', default=None, help='folder for before/after JPEGs')
+    a = ap.parse_args()
+    gaps = [int(g) for g in a.gaps.split(',')]
+    results = {}
+    for run in a.runs:
+        model, clip = load_model(run), open_run_clip(run)
+        name = read_run(run).get('name', clip.name)
+        lon, lat, free = pick_spot(model, clip, a.size)
+        r = render_edited(model, clip.frames, {0: stamp_texture(logo(), lon, lat, a.size, 0., 512)})
+        flow1 = flow_for_clip(clip, gap=1, progress=False)
+        naive, naive_alpha = baseline(clip, r['rgb'], r['edit_alpha'], flow1)
+        res = dict(clip=name, run=str(run), lon=lon, lat=lat, background_share=free, frames=clip.N,
+                   edit_coverage=[float((r['edit_alpha'][k] > 0.5).float().mean()) for k in range(clip.N)])
+        for g in gaps:
+            fl = flow1 if g == 1 else flow_for_clip(clip, gap=g, progress=False)
+            res[f'gap{g}'] = dict(atlas=edit_warp_error(r['rgb'], r['edit_alpha'], fl)['mean'],
+                                  naive=edit_warp_error(naive, naive_alpha, fl)['mean'],
+                                  original=edit_warp_error(clip.frames, r['edit_alpha'], fl)['mean'])
+            print(f"{name:12s} gap {g}: warp error atlas {res[f'gap{g}']['atlas']:.2f}, naive {res[f'gap{g}']['naive']:.2f}, "
+                  f"original video {res[f'gap{g}']['original']:.2f} (8-bit levels)", flush=True)
+        res['sphere'] = seam_and_pole(model, clip, a.size)
+        print(f"{name:12s} seam ratio (max over frames): seam edit {res['sphere']['seam']['seam_ratio_max']:.2f}, "
+              f"pole edit {res['sphere']['pole']['seam_ratio_max']:.2f}", flush=True)
+        if a.pictures:
+            res['picture'] = str(Path(a.pictures)/f'edit_{name}.jpg')
+            picture(clip, r['rgb'], Path(res['picture']), clip.N//2)
+        results[name] = res
+    head = ['clip'] + [f'{m} gap {g}' for g in gaps for m in ('atlas', 'naive')] + ['seam ratio (seam edit)', 'seam ratio (pole edit)']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
+    for n, res in results.items():
+        lines.append('| ' + ' | '.join([n] + [f"{res[f'gap{g}'][m]:.2f}" for g in gaps for m in ('atlas', 'naive')]
+                                       + [f"{res['sphere'][s]['seam_ratio_max']:.2f}" for s in ('seam', 'pole')]) + ' |')
+    table = '\n'.join(lines)
+    print('\nwarping error inside the edit along the original flow, 8-bit levels (lower is steadier)\n\n' + table)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    (out/'edit_consistency.json').write_text(json.dumps(dict(gaps=gaps, size=a.size, results=results, table=table), indent=1))
+    print(f"\nwrote {out/'edit_consistency.json'}")
