@@ -2,6 +2,8 @@
 
 Modules:
 
+- `npr_lib.edit`: Paint once on a layer's sphere — a stamp, text, a painted atlas, a drawing over one frame, a recolour — and every frame of the 360° video shows it, moving with the camera and the objects.
+- `npr_lib.editor`: Put a picture or a line of text on a layer's atlas sphere, watch it in a frame and through a perspective view while you move it, then render the whole clip and export it — ipywidgets, in the notebook.
 - `npr_lib.evaluate`: Render a fitted model, measure it against the clip, export each layer's atlas as an editable texture, and write the whole run — metrics, videos, atlases, curves — to one folder.
 - `npr_lib.losses`: What the layered atlas is trained to do: reproduce the frames, keep mappings rigid on the sphere, follow the masks and the flow, and keep the lighting residual honest.
 - `npr_lib.model`: A background sphere and K foreground layers: per layer a mapping to its atlas sphere, an appearance field on that sphere, a lighting residual, a backward mapping; alpha composites them into the frame.
