@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (npr_lib)" >/dev/null
+	$(BIN)/npr person-model || echo "person model not fetched: npr masks --person and its tests will be unavailable"
 	touch $(STAMP)
 
 demo: $(STAMP)
