@@ -1,6 +1,6 @@
 """Benchmark: how steady an atlas edit is, against pasting the edit into one frame and carrying it along the flow.
 
-    python tests/bench_edit_consistency.py RUN_DIR [RUN_DIR ...] [--gaps 1,4,8] [--out outputs/bench_edit] [--pictures DIR]
+    python tests/bench_edit_consistency.py RUN_DIR [RUN_DIR ...] [--gaps 1,4,8,16,24] [--out outputs/bench_edit] [--pictures DIR]
 
 RUN_DIR is an `npr fit` output folder (e.g. from `npr fit ../shared/data/360npr/Tram --scale 0.5 --minutes 10`).
 For each run a patterned logo is stamped on the background atlas where the background is seen (chosen
@@ -47,7 +47,7 @@ def pick_spot(model, clip, size_deg):
     v = unit_grid(H, W)
     best, spot = -1., (0., 0.)
     for lat in (-15., 0., 15.):
-        for lon in range(-165, 180, 15):
+        for lon in sorted(range(-165, 180, 15), key=abs):          # nearer the frame centre first
             c = lonlat_to_unit(torch.tensor(math.radians(lon)), torch.tensor(math.radians(lat)))
             near = (v @ c) > math.cos(math.radians(size_deg/2))
             free = 1 - fg[near].mean().item()
@@ -101,7 +101,7 @@ def picture(clip, edited, path, k):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('runs', nargs='+', help='npr fit output folders')
-    ap.add_argument('--gaps', default='1,4,8')
+    ap.add_argument('--gaps', default='1,4,8,16,24')
     ap.add_argument('--size', type=float, default=40., help='logo width in degrees')
     ap.add_argument('--out', default='outputs/bench_edit')
     ap.add_argument('--pictures', default=None, help='folder for before/after JPEGs')
