@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np, torch
 from npr_lib.cli import open_run_clip
 from npr_lib.evaluate import load_model, read_run
-from npr_lib.edit import stamp_texture, render_edited
+from npr_lib.edit import stamp_texture, render_edited, unpremultiply
 from npr_lib.consistency import edit_warp_error, propagate_overlay, seam_ratio
 from npr_lib.flow import flow_for_clip
 from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit
@@ -69,7 +69,7 @@ def baseline(clip, edited, alpha, flow1):
     "The atlas edit's first frame as an RGBA overlay, carried along the flow."
     a = alpha[0]
     pre = edited[0] - (1 - a)*clip.frames[0]
-    overlay = torch.cat([torch.where(a > 1e-3, pre/a.clamp_min(1e-3), torch.zeros_like(pre)).clamp(0, 1), a])
+    overlay = unpremultiply(torch.cat([pre, a]))
     return propagate_overlay(clip.frames, overlay, flow1)
 
 
