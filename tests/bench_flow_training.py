@@ -1,9 +1,11 @@
 """Benchmark: fitting with and without the optical-flow losses, same clip, same wall-clock budget.
 
-    python tests/bench_flow_training.py [CLIP ...] [--scale 0.5] [--minutes 10] [--device auto] [--out outputs/bench_flow]
+    python tests/bench_flow_training.py [CLIP ...] [--scale 0.5] [--minutes 10] [--device auto] [--flow-gaps 1,2,4,8,16]
+                                        [--out outputs/bench_flow]
 
 Clips default to the shared ones (Walking_Boy, Classroom, Tram, Elephant; 'synthetic' when they are absent).
-For each clip the flow is computed once (DIS, cached; its time is reported but not charged to either run), then
+For each clip the flow is computed once for every training gap (DIS, gaps `npr_lib.train.FLOW_GAPS` unless
+--flow-gaps says otherwise, cached; its time is reported but not charged to either run), then
 the `fast` configuration is trained twice under the same budget with `fit_clip` (what `npr fit` runs): without flow,
 and with the flow and alpha-flow losses. Each run is kept in OUT/<clip>/{no_flow,flow}/ (a killed benchmark resumes
 there) and can be edited with `npr edit`. Reported per run:
@@ -26,7 +28,7 @@ import torch
 from npr_lib.cli import open_clip
 from npr_lib.clip import shared_clip_dir
 from npr_lib.flow import flow_for_clip
-from npr_lib.cli import flow_stats
+from npr_lib.cli import flow_stats, flow_gap_list
 from npr_lib.evaluate import render_clip, fit_clip, load_model
 from npr_lib.geometry import pixel_to_unit, sample_equirect, latitude_weights
 
@@ -79,6 +81,7 @@ if __name__ == '__main__':
     ap.add_argument('--minutes', type=float, default=10.)
     ap.add_argument('--frames', default=None)
     ap.add_argument('--method', default='dis')
+    ap.add_argument('--flow-gaps', default=None, help="frame gaps of the training flow, e.g. '1,4,16'; npr_lib.train.FLOW_GAPS by default")
     ap.add_argument('--device', default='auto')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default='outputs/bench_flow')
@@ -89,10 +92,13 @@ if __name__ == '__main__':
         clip = open_clip(path, scale=a.scale, frames=a.frames)
         print(clip, flush=True)
         t0 = time.perf_counter()
-        full = flow_for_clip(clip, method=a.method, progress=False)
+        gaps = flow_gap_list(a.flow_gaps, clip.N)
+        flows = {g: flow_for_clip(clip, method=a.method, gap=g, progress=False) for g in sorted(set(gaps) | {1})}
+        full = flows[1]
         flow_s = time.perf_counter() - t0
-        train_flow = {k: v for k, v in full.items() if isinstance(v, torch.Tensor)}
-        res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, flow_seconds=round(flow_s, 2), flow_stats=flow_stats(full))
+        train_flow = [{**{k: v for k, v in flows[g].items() if isinstance(v, torch.Tensor)}, 'gap': g} for g in gaps]
+        res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, flow_seconds=round(flow_s, 2), flow_gaps=gaps,
+                   flow_stats=flow_stats(full))
         for name, fl in (('no_flow', None), ('flow', train_flow)):
             source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale, frames=a.frames)
             res[name] = r = run(clip, source, fl, full, a.minutes, a.device, a.seed, Path(a.out)/clip.name/name)
