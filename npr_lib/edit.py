@@ -543,7 +543,7 @@ def write_edit(
         paths[f'edit_{name}'] = p
     return paths
 
-# %% ../nbs/13_edit.ipynb #e0bf3683
+# %% ../nbs/13_edit.ipynb #d126c333
 def edit_run(
     run_dir:str|Path, # a folder written by `npr fit` (checkpoint.pt, run.json)
     out_dir:str|Path, # where the edit goes
@@ -552,6 +552,7 @@ def edit_run(
     frame_edit:Tensor|str|Path|None=None, # RGBA drawing over one frame (tensor or PNG)
     frame:int|None=None, # the 0-based frame it was drawn on (middle frame by default)
     shading:bool=True, # edits take the fitted lighting
+    antialias:bool=True, # blur edit textures to the frames' resolution first (`prefilter_texture`)
     device:str='cpu', # where to run the model
     progress:bool=True, # show a progress bar
     clip:str|Path|None=None, # where the clip is now, if it moved since the fit
@@ -582,11 +583,11 @@ def edit_run(
         for l, tex in carried.items(): textures[l] = composite_over(tex.cpu(), textures[l]) if l in textures else tex.cpu()
     rec = {layer_index(model, key, names): dict(rc) for key, rc in (recolours or {}).items() if rc}
     if not textures and not rec: raise ValueError("edit_run: nothing to edit (give edits, recolours or a frame_edit)")
-    r = render_edited(model, clip.frames, textures, rec, shading=shading, progress=progress)
+    r = render_edited(model, clip.frames, textures, rec, shading=shading, antialias=antialias, progress=progress)
     lnames = layer_names(model, names)
     paths = write_edit(out_dir, r['rgb'], clip.frames, fps=clip.fps, edits=textures, names=lnames)
     info = dict(run=str(run_dir.resolve()), clip=str(src), layers_edited=[lnames[l] for l in sorted(textures)],
-                recolours={lnames[l]: rc for l, rc in rec.items()}, frame_edit_frame=k, shading=shading,
+                recolours={lnames[l]: rc for l, rc in rec.items()}, frame_edit_frame=k, shading=shading, antialias=antialias,
                 frames=clip.N, height=clip.H, width=clip.W)
     paths['edit_json'] = atomic_write_text(Path(out_dir)/'edit.json', json.dumps(info, indent=1))
     return paths
