@@ -1,4 +1,4 @@
-"""How steady an edit is in time (warping error along the flow, against a flow-propagation baseline) and in space (no seam at ±180°).
+"""How steady an edit is in time (warping error along the flow, drift against feature tracks, detail kept, all against a flow-propagation baseline) and in space (no seam at ±180°).
 
 Docs: https://npr-lib.github.io/npr_lib/consistency.html.md"""
 
@@ -6,15 +6,19 @@ Docs: https://npr-lib.github.io/npr_lib/consistency.html.md"""
 
 # %% ../nbs/16_consistency.ipynb #89c8152c
 from __future__ import annotations
+import math
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from .flow import sample_with_flow
-from .geometry import latitude_weights
+from .geometry import latitude_weights, pixel_to_unit
+from .losses import tangent_frame
 from .edit import seam_steps, premultiply
 
 # %% auto #0
-__all__ = ['warp_by_flow', 'edit_warp_error', 'propagate_overlay', 'seam_ratio']
+__all__ = ['warp_by_flow', 'sample_points', 'edit_warp_error', 'propagate_overlay', 'frame_features', 'match_features',
+           'feature_tracks', 'flow_source', 'atlas_source', 'track_drift', 'drift_by_gap', 'edit_detail', 'seam_ratio']
 
 # %% ../nbs/16_consistency.ipynb #a108d526
 def warp_by_flow(
@@ -24,6 +28,18 @@ def warp_by_flow(
     "Backward-warp a channel-first image by a flow, wrapping across the seam."
     a = sample_with_flow(img.permute(1, 2, 0).float().numpy(), flow.permute(1, 2, 0).float().numpy())
     return torch.from_numpy(a.reshape(*a.shape[:2], -1)).permute(2, 0, 1).to(img.dtype)
+
+def sample_points(
+    img:np.ndarray, # (H, W, C) image
+    x:np.ndarray, # (M,) columns (pixel centres are integers)
+    y:np.ndarray, # (M,) rows
+)->np.ndarray: # (M, C) bilinear samples, wrapping in longitude
+    "Read an image at scattered points."
+    import cv2
+    if len(x) == 0: return np.zeros((0, img.shape[-1]), np.float32)
+    a = cv2.remap(np.ascontiguousarray(img, np.float32), np.asarray(x, np.float32)[:, None], np.asarray(y, np.float32)[:, None],
+                  cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+    return a.reshape(len(x), -1)
 
 # %% ../nbs/16_consistency.ipynb #b285e624
 def edit_warp_error(
@@ -64,6 +80,130 @@ def propagate_overlay(
         out[k] = frames[k]*(1 - a) + pre[:3].clamp(0, 1)
         alphas[k] = a
     return out.clamp(0, 1), alphas
+
+# %% ../nbs/16_consistency.ipynb #0c3d2ada
+def frame_features(
+    frames:Tensor, # (N, 3, H, W) frames in [0, 1]
+)->list[tuple]: # per frame: (n, 2) float32 keypoints (x, y) in pixels, (n, 128) descriptors or None
+    "SIFT keypoints and descriptors of every frame (OpenCV)."
+    import cv2
+    sift = cv2.SIFT_create()
+    out = []
+    for f in frames:
+        gray = cv2.cvtColor((f.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy(), cv2.COLOR_RGB2GRAY)
+        kp, desc = sift.detectAndCompute(gray, None)
+        out.append((np.array([p.pt for p in kp], np.float32).reshape(-1, 2), desc))
+    return out
+
+def match_features(
+    a:tuple, # (points, descriptors) of one frame, from `frame_features`
+    b:tuple, # the same for another frame
+    ratio:float=0.75, # Lowe's ratio test
+)->tuple[np.ndarray,np.ndarray]: # (M, 2) points of `a` and the (M, 2) points of `b` they match
+    "Mutual nearest-neighbour descriptor matches that pass the ratio test."
+    import cv2
+    (pa, da), (pb, db) = a, b
+    if da is None or db is None or len(da) < 2 or len(db) < 2: return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
+    bf = cv2.BFMatcher(cv2.NORM_L2)
+    back = np.full(len(db), -1)
+    for m in bf.match(db, da): back[m.queryIdx] = m.trainIdx
+    pairs = [(m.queryIdx, m.trainIdx) for m, n in (p for p in bf.knnMatch(da, db, k=2) if len(p) == 2)
+             if m.distance < ratio*n.distance and back[m.trainIdx] == m.queryIdx]
+    ia, ib = (np.array(i, int) for i in zip(*pairs)) if pairs else (np.zeros(0, int), np.zeros(0, int))
+    return pa[ia], pb[ib]
+
+# %% ../nbs/16_consistency.ipynb #0ad745f2
+def feature_tracks(
+    frames:Tensor, # (N, 3, H, W) frames in [0, 1]
+    gaps=(1, 2, 4, 8, 16, 24), # frame gaps to match across (those the clip is too short for are skipped)
+    keep:Tensor|None=None, # (N, H, W) bool: where tracks may start and end (e.g. the background); everywhere by default
+    max_lat:float=60., # leave out points further from the equator than this, degrees (the stretched rows)
+    ratio:float=0.75, # Lowe's ratio test
+)->Tensor: # (M, 6) rows (k, x, y, k2, x2, y2): pixel (x, y) of frame k is pixel (x2, y2) of frame k2 = k + gap
+    "Point correspondences between frames `gap` apart from SIFT matching: scene motion measured without optical flow."
+    N, _, H, W = frames.shape
+    feats = frame_features(frames)
+    def usable(P, k):
+        ok = np.abs(P[:, 1] + 0.5 - H/2) <= max_lat/180*H
+        if keep is not None: ok &= keep[k].numpy()[np.clip(np.round(P[:, 1]).astype(int), 0, H - 1), np.round(P[:, 0]).astype(int) % W]
+        return ok
+    rows = []
+    for g in gaps:
+        for k in range(N - g):
+            P, Q = match_features(feats[k], feats[k + g], ratio)
+            s = usable(P, k) & usable(Q, k + g)
+            if s.any(): rows.append(np.concatenate([np.full((s.sum(), 1), k), P[s], np.full((s.sum(), 1), k + g), Q[s]], 1))
+    return torch.from_numpy(np.concatenate(rows).astype(np.float32)) if rows else torch.zeros(0, 6)
+
+# %% ../nbs/16_consistency.ipynb #334b9ff6
+def flow_source(
+    backward:Tensor, # (N-1, 2, H, W) gap-1 backward flow: from frame t+1 to frame t
+    tracks:Tensor, # (M, 6) from `feature_tracks`
+)->Tensor: # (M, 3) directions in frame k
+    "Where an edit carried frame to frame along the flow takes the colour it shows at (x2, y2) of frame k2 from, in frame k."
+    H, W = backward.shape[-2:]
+    k, k2 = tracks[:, 0].long().numpy(), tracks[:, 3].long().numpy()
+    x, y = tracks[:, 4].numpy().astype(np.float32).copy(), tracks[:, 5].numpy().astype(np.float32).copy()
+    for t in range(int(k2.max(initial=0)) - 1, -1, -1):
+        s = (k <= t) & (t < k2)
+        if not s.any(): continue
+        f = sample_points(backward[t].float().permute(1, 2, 0).numpy(), x[s], y[s])
+        x[s], y[s] = np.mod(x[s] + f[:, 0], W), np.clip(y[s] + f[:, 1], 0, H - 1)
+    return pixel_to_unit(torch.from_numpy(x), torch.from_numpy(y), H, W)
+
+@torch.no_grad()
+def atlas_source(
+    layer, # an `AtlasLayer` of a fitted model
+    tracks:Tensor, # (M, 6) from `feature_tracks`
+    H:int, # frame height
+    W:int, # frame width
+    iters:int=4, # Gauss–Newton steps after the backward mapping's guess
+)->Tensor: # (M, 3) directions in frame k
+    "Where an atlas edit takes the colour it shows at (x2, y2) of frame k2 from, in frame k: the direction mapped to the same atlas point."
+    k, k2 = tracks[:, 0].long(), tracks[:, 3].long()
+    target = layer.mapping(pixel_to_unit(tracks[:, 4], tracks[:, 5], H, W), k2)[0]
+    p = layer.backward_mapping(target, k, layer.mapping.rotation(k))
+    eps = 1e-3
+    for _ in range(iters):
+        u = layer.mapping(p, k)[0]
+        e1, e2 = tangent_frame(p)
+        J = torch.stack([(layer.mapping(F.normalize(p + eps*e, dim=-1), k)[0] - u)/eps for e in (e1, e2)], -1)
+        step = torch.linalg.lstsq(J, (target - u)[..., None]).solution[..., 0]
+        p = F.normalize(p + step[:, :1]*e1 + step[:, 1:]*e2, dim=-1)
+    return p
+
+def track_drift(
+    source:Tensor, # (M, 3) directions an edit method takes each track's colour from (`atlas_source`, `flow_source`)
+    tracks:Tensor, # (M, 6) the tracks
+    H:int, # frame height
+    W:int, # frame width
+)->Tensor: # (M,) drift in pixels: the angle to the track's start, H/π pixels per radian
+    "How far from the tracked scene point an edit method takes the colour it shows at the track's end."
+    start = pixel_to_unit(tracks[:, 1], tracks[:, 2], H, W)
+    return torch.acos((source*start).sum(-1).clamp(-1, 1))*H/math.pi
+
+# %% ../nbs/16_consistency.ipynb #b4dafecc
+def drift_by_gap(
+    drift:Tensor, # (M,) from `track_drift`
+    tracks:Tensor, # (M, 6) the tracks
+)->dict: # gap → dict(median, p90, tracks)
+    "Median and 90th percentile of the drift for each gap."
+    gaps = (tracks[:, 3] - tracks[:, 0]).long()
+    return {int(g): dict(median=drift[gaps == g].median().item(), p90=drift[gaps == g].quantile(0.9).item(),
+                         tracks=int((gaps == g).sum())) for g in gaps.unique()}
+
+# %% ../nbs/16_consistency.ipynb #bd09d3fd
+def edit_detail(
+    edited:Tensor, # (N, 3, H, W) edited frames in [0, 1]
+    region:Tensor, # (N, 1, H, W) edit coverage
+    threshold:float=0.5, # a pixel is in the edited region above this coverage
+)->Tensor: # (N,) mean absolute step to the right and downward neighbour, 8-bit levels (NaN where the edit is not seen)
+    "How much detail an edit shows in each frame."
+    e = edited.float()
+    steps = (e[..., :-1, 1:] - e[..., :-1, :-1]).abs().mean(1) + (e[..., 1:, :-1] - e[..., :-1, :-1]).abs().mean(1)
+    inside = region[:, 0, :-1, :-1] > threshold
+    n = inside.sum((1, 2))
+    return torch.where(n > 0, (steps*inside).sum((1, 2))/n.clamp_min(1)*255, torch.full_like(n, float('nan'), dtype=torch.float32))
 
 # %% ../nbs/16_consistency.ipynb #05b84e30
 def seam_ratio(

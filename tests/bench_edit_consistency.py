@@ -3,20 +3,25 @@
     python tests/bench_edit_consistency.py RUN_DIR [RUN_DIR ...] [--gaps 1,4,8,16,24] [--measure dis,farneback]
                                            [--out outputs/bench_edit] [--pictures DIR]
 
-RUN_DIR is an `npr fit` output folder (e.g. from `npr fit ../shared/data/360npr/Tram --scale 0.5 --minutes 10`).
+RUN_DIR is an `npr fit` output folder (e.g. from `npr fit ../shared/data/360npr/Tram --scale 0.5 --minutes 10`,
+or `npr fit synthetic --scale 1.875 --frames 30` for the built-in clip, whose true motion is known).
 For each run a patterned logo is stamped on the background atlas where the background is seen (chosen
-automatically from the middle frame's masks), every frame is rendered with `npr_lib.edit.render_edited`, and
-the naive baseline pastes the atlas edit's own first frame into frame 1 and carries it frame to frame along
-the gap-1 optical flow (`npr_lib.consistency.propagate_overlay`). Both are measured with
-`npr_lib.consistency.edit_warp_error` along the flow of the original video at each gap (flow computed
-directly between frames k and k + gap, so drift accumulated over the gap shows). The baseline is carried by
-DIS flow, so measuring it along DIS flow grades it by its own yardstick: a gap-1 error near zero only says it
-followed DIS. Each figure is therefore also measured along Farnebäck flow, an estimator neither the baseline
-nor the training used (--measure). Two more edits check the
-sphere: one straddling the ±180° seam and one near the north pole, reported as the worst `seam_ratio` over
-frames (about 1 or below: no visible seam).
+automatically: near the frame centre, clear of the masks in every frame), every frame is rendered with
+`npr_lib.edit.render_edited`, and the naive baseline pastes the atlas edit's own first frame into frame 1 and
+carries it frame to frame along the gap-1 DIS flow (`npr_lib.consistency.propagate_overlay`).
 
-Writes OUT/edit_consistency.json, prints a Markdown table, and with --pictures saves a small before/after JPEG
+Three yardsticks, because each has a blind spot:
+- Warping error inside the edit (`edit_warp_error`) along the original video's flow at each gap, the flow
+  computed directly between frames k and k + gap: along DIS (the baseline's own flow, so at gap 1 it grades the
+  baseline by construction) and along Farnebäck (--measure).
+- Drift against SIFT feature tracks on the background (`feature_tracks`, `atlas_source`, `flow_source`,
+  `track_drift`): where each method takes the colour it shows from, against where the scene point was, in
+  pixels. Independent of both flows, reliable over long gaps, sparse.
+- On the synthetic clip, the same two along the exact motion (measure 'exact').
+Two more edits check the sphere: one straddling the ±180° seam and one near the north pole, reported as the
+worst `seam_ratio` over frames (about 1 or below: no visible seam).
+
+Writes OUT/edit_consistency.json, prints Markdown tables, and with --pictures saves a small before/after JPEG
 of the middle frame per clip.
 """
 import argparse, json, math, sys
@@ -25,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np, torch
 from npr_lib.cli import open_run_clip
 from npr_lib.evaluate import load_model, read_run
-from npr_lib.edit import stamp_texture, render_edited, unpremultiply
-from npr_lib.consistency import edit_warp_error, propagate_overlay, seam_ratio
+from npr_lib.edit import stamp_texture, render_edited, unpremultiply, premultiply, prefilter_texture
+from npr_lib.consistency import (edit_warp_error, propagate_overlay, seam_ratio, feature_tracks, atlas_source, flow_source,
+                                 track_drift, drift_by_gap, edit_detail)
 from npr_lib.flow import flow_for_clip
-from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit
+from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit, pixel_to_unit, unit_to_pixel, sample_equirect
 
 
 def logo(n=192):
@@ -51,21 +57,24 @@ def smooth_logo(n=96):
 
 @torch.no_grad()
 def pick_spot(model, clip, size_deg):
-    "Atlas (lon, lat) in degrees of a background spot seen in the middle frame, away from the masks, near the equator."
+    """Atlas (lon, lat) in degrees of a background spot near the equator and the frame centre that the masks cover
+    least, counted in every frame where the background mapping puts it; and the share of it left uncovered."""
     k = clip.N//2
     H, W = clip.H, clip.W
-    fg = clip.masks[k].amax(0) if clip.K else torch.zeros(H, W)
+    masks = clip.masks.amax(1) if clip.K else torch.zeros(clip.N, H, W)
     v = unit_grid(H, W)
-    best, spot = -1., (0., 0.)
+    frames = torch.arange(clip.N)
+    bg = model.layers[0]
+    best, spot = -1., None
     for lat in (-15., 0., 15.):
         for lon in sorted(range(-165, 180, 15), key=abs):          # nearer the frame centre first
-            c = lonlat_to_unit(torch.tensor(math.radians(lon)), torch.tensor(math.radians(lat)))
-            near = (v @ c) > math.cos(math.radians(size_deg/2))
-            free = 1 - fg[near].mean().item()
-            if free > best + 1e-6: best, spot = free, (float(lon), lat)
-    c = lonlat_to_unit(torch.tensor(math.radians(spot[0])), torch.tensor(math.radians(spot[1])))[None]
-    u, _ = model.layers[0].mapping(c, torch.tensor([k]))
-    lon, lat = unit_to_lonlat(u[0])
+            c = lonlat_to_unit(torch.tensor(math.radians(lon)), torch.tensor(math.radians(lat)))[None]
+            u = bg.mapping(c, torch.tensor([k]))[0]
+            seen = bg.backward_mapping(u.expand(clip.N, 3), frames, bg.mapping.rotation(frames))   # the spot in each frame
+            near = (torch.einsum('hwc,nc->nhw', v, seen) > math.cos(math.radians(size_deg/2))).float()
+            free = 1 - ((masks*near).sum()/near.sum().clamp_min(1)).item()
+            if free > best + 1e-6: best, spot = free, u[0]
+    lon, lat = unit_to_lonlat(spot)
     return math.degrees(lon), math.degrees(lat), best
 
 
@@ -108,18 +117,116 @@ def picture(clip, edited, path, k):
     cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
 
 
+def crops_picture(clip, rows, alpha, path, size_deg, frames=None):
+    """Crops around the edit in a few frames, one row per method (`rows`: label → (N, 3, H, W)): drift and blur, seen.
+    The crop follows the centre of `alpha` (the atlas edit's coverage)."""
+    import cv2
+    N, H, W = clip.N, clip.H, clip.W
+    frames = frames or [0, N//2, N - 1]
+    half = max(8, round(0.75*size_deg/180*H))
+    tiles = []
+    for label, video in rows.items():
+        row = []
+        for k in frames:
+            a = alpha[k, 0]
+            ys, xs = torch.nonzero(a > 0.5, as_tuple=True)
+            if len(ys) == 0: ys, xs = torch.tensor([H//2]), torch.tensor([W//2])
+            ang = xs.float()*2*math.pi/W
+            cx = round((math.atan2(ang.sin().mean(), ang.cos().mean()) % (2*math.pi))*W/(2*math.pi))
+            cy = int(ys.float().mean().clamp(half, H - half - 1))
+            cols = torch.arange(cx - half, cx + half) % W
+            crop = video[k][:, cy - half:cy + half][:, :, cols]
+            row.append((crop.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy())
+        img = np.concatenate(row, 1)
+        img = cv2.resize(img, (img.shape[1]*2, img.shape[0]*2), interpolation=cv2.INTER_NEAREST)
+        label_band = np.full((22, img.shape[1], 3), 255, np.uint8)
+        cv2.putText(label_band, f"{label}: frames {', '.join(str(k + 1) for k in frames)}", (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        tiles += [label_band, img]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(tiles, 0), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+
+
+def synthetic_truth(run, clip):
+    "The ground truth of a run fitted to the built-in synthetic clip, or None for any other clip."
+    info = read_run(run)
+    if info.get('clip') != 'synthetic': return None
+    from npr_lib.synthetic import make_synthetic
+    c, truth = make_synthetic(H=clip.H, n_frames=clip.N, seed=info.get('seed', 0))
+    if not torch.equal(c.frames, clip.frames): raise ValueError(f"{run}: its synthetic clip is not make_synthetic's default one")
+    return truth
+
+
+def exact_flow(truth, gap):
+    "The synthetic clip's true forward flow at `gap`, valid where the surface stays in view."
+    n = truth.N - gap
+    return dict(forward=torch.stack([truth.flow(k, k + gap) for k in range(n)]),
+                forward_valid=torch.stack([truth.visible_in_both(k, k + gap) for k in range(n)]).float(), gap=gap)
+
+
+def exact_tracks(truth, gaps, per_pair=400, seed=0):
+    "Tracks of background pixels moved by the camera's exact rotation (the synthetic background only turns)."
+    g, H, W, R = torch.Generator().manual_seed(seed), truth.H, truth.W, truth.camera_rotations
+    rows = []
+    for gap in gaps:
+        for k in range(truth.N - gap):
+            ys, xs = torch.nonzero((truth.layers(k) == truth.K) & truth.visible_in_both(k, k + gap), as_tuple=True)
+            pick = torch.randperm(len(ys), generator=g)[:per_pair]
+            x, y = xs[pick].float(), ys[pick].float()
+            x2, y2 = unit_to_pixel((R[k + gap].T @ R[k] @ pixel_to_unit(x, y, H, W)[..., None])[..., 0], H, W)
+            rows.append(torch.stack([torch.full_like(x, k), x, y, torch.full_like(x, k + gap), x2, y2], 1))
+    return torch.cat(rows)
+
+
+@torch.no_grad()
+def perfect_edit(model, clip, truth, texture):
+    """The edit as it should look: `texture` on the fitted background atlas, moved by the camera's exact rotation and
+    hidden by the objects exactly where they are. The fitted atlas sphere is the world turned by some rotation Q,
+    found by least squares (Kabsch) between atlas points and world directions of background pixels."""
+    H, W, N, R = clip.H, clip.W, clip.N, truth.camera_rotations
+    v = unit_grid(H, W).reshape(-1, 3)
+    bg = [(truth.layers(k) == truth.K).reshape(-1) for k in range(N)]
+    u = torch.cat([model.layers[0].mapping(v[bg[k]], torch.full((int(bg[k].sum()),), k))[0] for k in range(0, N, 3)])
+    w = torch.cat([v[bg[k]] @ R[k].T for k in range(0, N, 3)])
+    U, _, Vt = torch.linalg.svd(u.T @ w)
+    Q = U @ torch.diag(torch.tensor([1., 1., torch.det(U @ Vt).sign().item()])) @ Vt
+    pm = prefilter_texture(premultiply(texture), H)
+    out, alpha = torch.empty_like(clip.frames), torch.zeros(N, 1, H, W)
+    for k in range(N):
+        e = sample_equirect(pm, v @ R[k].T @ Q.T).T*bg[k][:, None].float()
+        out[k] = (clip.frames[k].reshape(3, -1)*(1 - e[:, 3]) + e[:, :3].T).reshape(3, H, W)
+        alpha[k] = e[:, 3].reshape(1, H, W)
+    return out.clamp(0, 1), alpha
+
+
+def background_keep(clip, margin=3):
+    "Where tracks may lie: the background, `margin` pixels clear of every mask."
+    import cv2
+    if not clip.K: return None
+    fg = (clip.masks.amax(1) > 0.5).numpy().astype(np.uint8)
+    kernel = np.ones((2*margin + 1, 2*margin + 1), np.uint8)
+    return torch.from_numpy(np.stack([cv2.dilate(m, kernel) == 0 for m in fg]))
+
+
+def drifts(model, clip, tracks, flow1):
+    "Median drift per gap of the atlas edit and of the flow-carried baseline along `tracks`."
+    H, W = clip.H, clip.W
+    atlas = drift_by_gap(track_drift(atlas_source(model.layers[0], tracks, H, W), tracks, H, W), tracks)
+    naive = drift_by_gap(track_drift(flow_source(flow1['backward'], tracks), tracks, H, W), tracks)
+    return {g: dict(atlas=atlas[g]['median'], naive=naive[g]['median'], tracks=atlas[g]['tracks']) for g in atlas}
+
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('runs', nargs='+', help='npr fit output folders')
     ap.add_argument('--gaps', default='1,4,8,16,24')
     ap.add_argument('--size', type=float, default=40., help='logo width in degrees')
-    ap.add_argument('--measure', default='dis,farneback', help='flow methods to measure along (the baseline moves by dis)')
+    ap.add_argument('--measure', default='dis,farneback', help="flow methods to measure along (the baseline moves by dis); "
+                    "synthetic runs add 'exact'")
     ap.add_argument('--out', default='outputs/bench_edit')
     ap.add_argument('--pictures', default=None, help='folder for before/after JPEGs')
     ap.add_argument('--sphere-only', action='store_true', help='only the seam and pole checks')
     a = ap.parse_args()
     gaps = [int(g) for g in a.gaps.split(',')]
-    measures = a.measure.split(',')
     results = {}
     for run in a.runs:
         model, clip = load_model(run), open_run_clip(run)
@@ -128,40 +235,81 @@ if __name__ == '__main__':
             results[name] = dict(clip=name, run=str(run), sphere=seam_and_pole(model, clip, a.size))
             print(name, json.dumps(results[name]['sphere']), flush=True)
             continue
+        truth = synthetic_truth(run, clip)
+        measures = a.measure.split(',') + (['exact'] if truth is not None else [])
+        run_gaps = [g for g in gaps if g < clip.N]
         lon, lat, free = pick_spot(model, clip, a.size)
-        r = render_edited(model, clip.frames, {0: stamp_texture(logo(), lon, lat, a.size, 0., 512)})
+        texture = stamp_texture(logo(), lon, lat, a.size, 0., 512)
+        r = render_edited(model, clip.frames, {0: texture})
         flow1 = flow_for_clip(clip, gap=1, progress=False)
         naive, naive_alpha = baseline(clip, r['rgb'], r['edit_alpha'], flow1)
-        res = dict(clip=name, run=str(run), lon=lon, lat=lat, background_share=free, frames=clip.N,
-                   edit_coverage=[float((r['edit_alpha'][k] > 0.5).float().mean()) for k in range(clip.N)])
+        perfect = perfect_edit(model, clip, truth, texture) if truth is not None else None
+        res = dict(clip=name, run=str(run), lon=lon, lat=lat, background_share=free, frames=clip.N, measures=measures,
+                   edit_coverage=[float((r['edit_alpha'][k] > 0.5).float().mean()) for k in range(clip.N)],
+                   detail=dict(atlas=edit_detail(r['rgb'], r['edit_alpha']).tolist(), naive=edit_detail(naive, naive_alpha).tolist()))
+        if perfect is not None: res['detail']['perfect'] = edit_detail(*perfect).tolist()
         for method in measures:
-            for g in gaps:
-                fl = flow1 if (g, method) == (1, 'dis') else flow_for_clip(clip, method=method, gap=g, progress=False)
+            for g in run_gaps:
+                fl = (exact_flow(truth, g) if method == 'exact' else
+                      flow1 if (g, method) == (1, 'dis') else flow_for_clip(clip, method=method, gap=g, progress=False))
                 key = f'gap{g}' + ('' if method == 'dis' else f'_{method}')
                 res[key] = dict(atlas=edit_warp_error(r['rgb'], r['edit_alpha'], fl)['mean'],
                                 naive=edit_warp_error(naive, naive_alpha, fl)['mean'],
                                 original=edit_warp_error(clip.frames, r['edit_alpha'], fl)['mean'])
+                if perfect is not None: res[key]['perfect'] = edit_warp_error(*perfect, fl)['mean']
                 print(f"{name:12s} {method:9s} gap {g}: warp error atlas {res[key]['atlas']:.2f}, naive {res[key]['naive']:.2f}, "
                       f"original video {res[key]['original']:.2f} (8-bit levels)", flush=True)
+        tracks = {'SIFT tracks': feature_tracks(clip.frames, run_gaps, keep=background_keep(clip))}
+        if truth is not None: tracks['exact tracks'] = exact_tracks(truth, run_gaps)
+        res['drift'] = {kind: drifts(model, clip, t, flow1) for kind, t in tracks.items()}
+        for kind, d in res['drift'].items():
+            print(f"{name:12s} drift along {kind}, median px, atlas / naive: " +
+                  ', '.join(f"gap {g} {v['atlas']:.3f} / {v['naive']:.3f} ({v['tracks']})" for g, v in d.items()), flush=True)
         res['sphere'] = seam_and_pole(model, clip, a.size)
         print(f"{name:12s} seam ratio (max over frames): seam edit {res['sphere']['seam']['seam_ratio_max']:.2f}, "
               f"pole edit {res['sphere']['pole']['seam_ratio_max']:.2f}", flush=True)
         if a.pictures:
             res['picture'] = str(Path(a.pictures)/f'edit_{name}.jpg')
             picture(clip, r['rgb'], Path(res['picture']), clip.N//2)
+            res['crops'] = str(Path(a.pictures)/f'edit_vs_naive_{name}.jpg')
+            crops_picture(clip, {'atlas edit': r['rgb'], 'carried along the flow': naive}, r['edit_alpha'], Path(res['crops']), a.size)
         results[name] = res
     if a.sphere_only: sys.exit(0)
-    head = ['clip', 'measured along'] + [f'gap {g}' for g in gaps] + ['seam ratio (seam edit)', 'seam ratio (pole edit)']
+    better = lambda x, y, f: f"**{x:{f}}** / {y:{f}}" if x < y else f"{x:{f}} / **{y:{f}}**"
+    cell = lambda d, f='.2f': better(d['atlas'], d['naive'], f) if d else '–'
+    head = ['clip', 'measured along'] + [f'gap {g}' for g in gaps]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
-    cell = lambda d: f"**{d['atlas']:.2f}** / {d['naive']:.2f}" if d['atlas'] < d['naive'] else f"{d['atlas']:.2f} / **{d['naive']:.2f}**"
     for n, res in results.items():
-        for method in measures:
+        for method in res['measures']:
             sfx = '' if method == 'dis' else f'_{method}'
-            lines.append('| ' + ' | '.join([n, method] + [cell(res[f'gap{g}{sfx}']) for g in gaps]
-                                           + [f"{res['sphere'][s]['seam_ratio_max']:.2f}" for s in ('seam', 'pole')]) + ' |')
-    table = '\n'.join(lines)
-    print('\nwarping error inside the edit along the original flow, atlas edit / naive baseline, 8-bit levels '
-          '(lower is steadier)\n\n' + table)
+            lines.append('| ' + ' | '.join([n, method] + [cell(res.get(f'gap{g}{sfx}')) for g in gaps]) + ' |')
+            if 'perfect' in res.get(f'gap1{sfx}', {}):
+                lines.append('| ' + ' | '.join([n, f'{method}, a perfect edit'] +
+                                               [f"{res[f'gap{g}{sfx}']['perfect']:.2f}" if f'gap{g}{sfx}' in res else '–' for g in gaps]) + ' |')
+    warp_table = '\n'.join(lines)
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
+    for n, res in results.items():
+        for kind, d in res['drift'].items():
+            lines.append('| ' + ' | '.join([n, kind] + [cell(d.get(g), '.3f') for g in gaps]) + ' |')
+    drift_table = '\n'.join(lines)
+    lines = ['| clip | seam edit | pole edit | original frames at the seam |', '|---|---|---|---|']
+    for n, res in results.items():
+        sp = res['sphere']
+        lines.append(f"| {n} | {sp['seam']['seam_ratio_max']:.2f} | {sp['pole']['seam_ratio_max']:.2f} | "
+                     f"{sp['seam']['original_frames_seam_ratio_median']:.2f} |")
+    seam_table = '\n'.join(lines)
+    lines = ['| clip | first frame | last frame, atlas edit | last frame, naive baseline |', '|---|---|---|---|']
+    for n, res in results.items():
+        d = res['detail']
+        lines.append(f"| {n} | {d['atlas'][0]:.1f} | {d['atlas'][-1]:.1f} | {d['naive'][-1]:.1f} |")
+    detail_table = '\n'.join(lines)
+    print('\nwarping error inside the edit along the original motion, atlas edit / naive baseline, 8-bit levels '
+          '(lower is steadier)\n\n' + warp_table)
+    print('\ndrift against tracks on the background, median pixels, atlas edit / naive baseline (lower is steadier)\n\n' + drift_table)
+    print('\nseam ratio, worst frame (about 1 or below: no seam)\n\n' + seam_table)
+    print('\ndetail inside the edit (edit_detail, 8-bit levels)\n\n' + detail_table)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out/'edit_consistency.json').write_text(json.dumps(dict(gaps=gaps, size=a.size, results=results, table=table), indent=1))
+    (out/'edit_consistency.json').write_text(json.dumps(dict(gaps=gaps, size=a.size, results=results, table=warp_table,
+                                                             drift_table=drift_table, seam_table=seam_table,
+                                                             detail_table=detail_table), indent=1))
     print(f"\nwrote {out/'edit_consistency.json'}")

@@ -95,3 +95,28 @@ def test_edit_walking_boy(walking_boy):
     t = time.time()
     stats = check_edits(clip, model)
     print(f"edit checks {time.time() - t:.1f} s: {stats}")
+
+def test_drift_walking_boy(walking_boy, tmp_path):
+    """The drift measure on real frames: SIFT tracks and DIS flow agree between neighbouring frames, and
+    `atlas_source` finds, on a fitted model, the direction its mapping sends to the same atlas point."""
+    from npr_lib.flow import flow_for_clip
+    from npr_lib.geometry import pixel_to_unit
+    from npr_lib.consistency import feature_tracks, flow_source, atlas_source, track_drift, drift_by_gap
+    clip, model = walking_boy
+    H, W = clip.H, clip.W
+    background = F.max_pool2d(clip.masks.amax(1, keepdim=True), 7, stride=1, padding=3)[:, 0] < 0.5
+    tracks = feature_tracks(clip.frames, gaps=(1, 4), keep=background)
+    gap = tracks[:, 3] - tracks[:, 0]
+    assert (gap == 1).sum() > 100 and (gap == 4).sum() > 50, len(tracks)
+    flow1 = flow_for_clip(clip, gap=1, progress=False, cache_dir=tmp_path)
+    naive = drift_by_gap(track_drift(flow_source(flow1['backward'], tracks), tracks, H, W), tracks)
+    still = drift_by_gap(track_drift(pixel_to_unit(tracks[:, 4], tracks[:, 5], H, W), tracks, H, W), tracks)
+    assert naive[1]['median'] < 0.3 and naive[4]['p90'] < 0.25*still[4]['p90'], (naive, still)
+    source = atlas_source(model.layers[0], tracks, H, W)
+    k, k2 = tracks[:, 0].long(), tracks[:, 3].long()
+    with torch.no_grad():
+        u, u2 = model.layers[0].mapping(source, k)[0], model.layers[0].mapping(pixel_to_unit(tracks[:, 4], tracks[:, 5], H, W), k2)[0]
+    miss = torch.acos((u*u2).sum(-1).clamp(-1, 1))*H/math.pi
+    print(f"DIS-carried drift {naive[1]['median']:.3f} px (gap 1), p90 {naive[4]['p90']:.2f} px (gap 4) vs {still[4]['p90']:.2f} "
+          f"standing still; atlas_source misses its atlas point by {miss.median():.4f} px (median)")
+    assert miss.median() < 0.01 and miss.quantile(0.99) < 0.1, miss.quantile(torch.tensor([0.5, 0.99]))
