@@ -11,14 +11,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .flow import sample_with_flow
+from .flow import sample_with_flow, sample_points
 from .geometry import latitude_weights, pixel_to_unit
 from .losses import tangent_frame
 from .edit import seam_steps, premultiply
 
 # %% auto #0
-__all__ = ['warp_by_flow', 'sample_points', 'edit_warp_error', 'propagate_overlay', 'frame_features', 'match_features',
-           'feature_tracks', 'flow_source', 'atlas_source', 'track_drift', 'drift_by_gap', 'edit_detail', 'seam_ratio']
+__all__ = ['warp_by_flow', 'edit_warp_error', 'propagate_overlay', 'frame_features', 'match_features', 'feature_tracks',
+           'flow_source', 'atlas_source', 'track_drift', 'drift_by_gap', 'edit_detail', 'seam_ratio']
 
 # %% ../nbs/16_consistency.ipynb #a108d526
 def warp_by_flow(
@@ -28,18 +28,6 @@ def warp_by_flow(
     "Backward-warp a channel-first image by a flow, wrapping across the seam."
     a = sample_with_flow(img.permute(1, 2, 0).float().numpy(), flow.permute(1, 2, 0).float().numpy())
     return torch.from_numpy(a.reshape(*a.shape[:2], -1)).permute(2, 0, 1).to(img.dtype)
-
-def sample_points(
-    img:np.ndarray, # (H, W, C) image
-    x:np.ndarray, # (M,) columns (pixel centres are integers)
-    y:np.ndarray, # (M,) rows
-)->np.ndarray: # (M, C) bilinear samples, wrapping in longitude
-    "Read an image at scattered points."
-    import cv2
-    if len(x) == 0: return np.zeros((0, img.shape[-1]), np.float32)
-    a = cv2.remap(np.ascontiguousarray(img, np.float32), np.asarray(x, np.float32)[:, None], np.asarray(y, np.float32)[:, None],
-                  cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
-    return a.reshape(len(x), -1)
 
 # %% ../nbs/16_consistency.ipynb #b285e624
 def edit_warp_error(

@@ -19,8 +19,8 @@ from .clip import Clip, IMAGE_EXTS, default_cache_dir
 from .files import atomic_path
 
 # %% auto #0
-__all__ = ['FLOW_METHODS', 'wrap_dx', 'pad_longitude', 'sample_with_flow', 'dis_engine', 'raft_model', 'flow_pair',
-           'consistency_mask', 'compute_flow', 'flow_to_rgb', 'save_flow', 'load_flow', 'flow_for_clip',
+__all__ = ['FLOW_METHODS', 'wrap_dx', 'pad_longitude', 'sample_points', 'sample_with_flow', 'dis_engine', 'raft_model',
+           'flow_pair', 'consistency_mask', 'compute_flow', 'flow_to_rgb', 'save_flow', 'load_flow', 'flow_for_clip',
            'export_lna_flow', 'import_lna_flow']
 
 # %% ../nbs/11_flow.ipynb #dcef02fe
@@ -41,15 +41,26 @@ def pad_longitude(
     if pad > W: raise ValueError(f"pad_longitude: pad of {pad} columns is wider than the image ({W})")
     return np.ascontiguousarray(np.concatenate([img[:, -pad:], img, img[:, :pad]], 1))
 
+def sample_points(
+    img:np.ndarray, # (H, W) or (H, W, C≤4) image to read from
+    x:np.ndarray, # columns of the points, any shape (pixel centres are integers)
+    y:np.ndarray, # rows of the points, the same shape
+)->np.ndarray: # x.shape (+ (C,)): img at the points, bilinear, wrapping in longitude, clamped at the poles
+    "Read an equirectangular image at any points."
+    H, W = img.shape[:2]
+    x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+    xs, ys = np.mod(x, W, dtype=np.float32), np.clip(y, 0, H - 1).astype(np.float32)
+    if x.ndim != 2: xs, ys = xs.reshape(-1, 1), ys.reshape(-1, 1)   # cv2.remap takes 2-D maps
+    out = cv2.remap(np.ascontiguousarray(img, dtype=np.float32), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+    return out.reshape(*x.shape, *img.shape[2:])
+
 def sample_with_flow(
     img:np.ndarray, # (H, W) or (H, W, C≤4) float32 image to read from
     flow:np.ndarray, # (H, W, 2) displacements (dx, dy) in pixels
 )->np.ndarray: # img read at (x + dx, y + dy) for every pixel (x, y)
     "Bilinear backward warp that wraps around in longitude and clamps at the poles."
     H, W = flow.shape[:2]
-    xs = np.mod(np.arange(W, dtype=np.float32)[None] + flow[..., 0], W).astype(np.float32)
-    ys = np.clip(np.arange(H, dtype=np.float32)[:, None] + flow[..., 1], 0, H - 1).astype(np.float32)
-    return cv2.remap(np.ascontiguousarray(img, dtype=np.float32), xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+    return sample_points(img, np.arange(W, dtype=np.float32)[None] + flow[..., 0], np.arange(H, dtype=np.float32)[:, None] + flow[..., 1])
 
 # %% ../nbs/11_flow.ipynb #96ab0c80
 FLOW_METHODS = ('dis', 'farneback', 'raft')
