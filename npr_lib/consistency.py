@@ -12,13 +12,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .flow import sample_with_flow, sample_points
-from .geometry import latitude_weights, pixel_to_unit
+from .geometry import latitude_weights, pixel_to_unit, unit_to_pixel
 from .losses import tangent_frame
 from .edit import seam_steps, premultiply
 
 # %% auto #0
 __all__ = ['warp_by_flow', 'edit_warp_error', 'propagate_overlay', 'frame_features', 'match_features', 'feature_tracks',
-           'flow_source', 'atlas_source', 'track_drift', 'drift_by_gap', 'edit_detail', 'seam_ratio']
+           'exact_track_ends', 'flow_source', 'atlas_source', 'track_drift', 'drift_by_gap', 'edit_detail',
+           'seam_ratio']
 
 # %% ../nbs/16_consistency.ipynb #a108d526
 def warp_by_flow(
@@ -122,6 +123,18 @@ def feature_tracks(
             s = usable(P, k) & usable(Q, k + g)
             if s.any(): rows.append(np.concatenate([np.full((s.sum(), 1), k), P[s], np.full((s.sum(), 1), k + g), Q[s]], 1))
     return torch.from_numpy(np.concatenate(rows).astype(np.float32)) if rows else torch.zeros(0, 6)
+
+# %% ../nbs/16_consistency.ipynb #2d04732b
+def exact_track_ends(
+    truth, # a `SyntheticTruth`
+    tracks:Tensor, # (M, 6) tracks whose starts lie on the synthetic background
+)->Tensor: # (M, 6) the same tracks, ended where the camera's exact rotation takes each start
+    "Ground-truth tracks of the synthetic clip: its background only turns with the camera."
+    k, k2 = tracks[:, 0].long(), tracks[:, 3].long()
+    R, H, W = truth.camera_rotations, truth.H, truth.W
+    world = R[k] @ pixel_to_unit(tracks[:, 1], tracks[:, 2], H, W)[..., None]
+    x2, y2 = unit_to_pixel((R[k2].transpose(-1, -2) @ world)[..., 0], H, W)
+    return torch.cat([tracks[:, :4], x2[:, None], y2[:, None]], 1)
 
 # %% ../nbs/16_consistency.ipynb #334b9ff6
 def flow_source(

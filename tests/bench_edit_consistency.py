@@ -32,9 +32,9 @@ from npr_lib.cli import open_run_clip
 from npr_lib.evaluate import load_model, read_run
 from npr_lib.edit import stamp_texture, render_edited, unpremultiply, premultiply, prefilter_texture
 from npr_lib.consistency import (edit_warp_error, propagate_overlay, seam_ratio, feature_tracks, atlas_source, flow_source,
-                                 track_drift, drift_by_gap, edit_detail)
+                                 track_drift, drift_by_gap, edit_detail, exact_track_ends)
 from npr_lib.flow import flow_for_clip
-from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit, pixel_to_unit, unit_to_pixel, sample_equirect
+from npr_lib.geometry import unit_grid, unit_to_lonlat, lonlat_to_unit, sample_equirect
 
 
 def logo(n=192):
@@ -164,17 +164,15 @@ def exact_flow(truth, gap):
 
 
 def exact_tracks(truth, gaps, per_pair=400, seed=0):
-    "Tracks of background pixels moved by the camera's exact rotation (the synthetic background only turns)."
-    g, H, W, R = torch.Generator().manual_seed(seed), truth.H, truth.W, truth.camera_rotations
-    rows = []
+    "Tracks of random background pixels, ended where the camera's exact rotation takes them (`exact_track_ends`)."
+    g, rows = torch.Generator().manual_seed(seed), []
     for gap in gaps:
         for k in range(truth.N - gap):
             ys, xs = torch.nonzero((truth.layers(k) == truth.K) & truth.visible_in_both(k, k + gap), as_tuple=True)
             pick = torch.randperm(len(ys), generator=g)[:per_pair]
             x, y = xs[pick].float(), ys[pick].float()
-            x2, y2 = unit_to_pixel((R[k + gap].T @ R[k] @ pixel_to_unit(x, y, H, W)[..., None])[..., 0], H, W)
-            rows.append(torch.stack([torch.full_like(x, k), x, y, torch.full_like(x, k + gap), x2, y2], 1))
-    return torch.cat(rows)
+            rows.append(torch.stack([torch.full_like(x, k), x, y, torch.full_like(x, k + gap), x, y], 1))
+    return exact_track_ends(truth, torch.cat(rows))
 
 
 @torch.no_grad()
