@@ -14,46 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .geometry import lonlat_to_unit, unit_to_lonlat, unit_grid, pixel_grid, sample_equirect, pad_sphere, CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect
-from .model import LayeredAtlas, composite_weights
+from .model import LayeredAtlas, composite_weights, layer_names, layer_index
 from .files import atomic_write_text
 
 # %% auto #0
-__all__ = ['layer_names', 'layer_index', 'load_rgba', 'text_image', 'tangent_frame', 'premultiply', 'unpremultiply', 'as_rgba',
-           'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv', 'checkerboard_texture', 'recolour',
-           'composite_over', 'resize_texture', 'equirect_to_strip', 'strip_to_equirect', 'load_atlas_edit',
-           'prefilter_texture', 'render_edited', 'frame_edit_to_atlas', 'atlas_coverage', 'export_atlases',
-           'write_edit', 'edit_run']
-
-# %% ../nbs/15_edit.ipynb #2d6236af
-def layer_names(
-    model:LayeredAtlas, # a fitted or fresh model
-    object_names:list[str]|None=None, # the clip's object names; `foreground_1…` when unknown
-)->list[str]: # 'background', then 'foreground_<name>' per object
-    "Names of the model's layers, in layer order."
-    K = model.n_objects
-    names = [str(i) for i in range(1, K + 1)] if object_names is None else [str(n) for n in object_names]
-    if len(names) != K: raise ValueError(f"{len(names)} object names {names} for a model with {K} foreground layers")
-    return ['background'] + [f'foreground_{n}' for n in names]
-
-def layer_index(
-    model:LayeredAtlas, # the model
-    layer:int|str, # index, 'background', 'foreground_<name>', '<name>', or 'foreground' when there is one object
-    object_names:list[str]|None=None, # the clip's object names
-)->int: # the layer's index
-    "The index of a layer given by index or by name."
-    names = layer_names(model, object_names)
-    choices = f"choose one of {names} or an index 0–{len(names) - 1}"
-    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        if 0 <= layer < len(names): return int(layer)
-        raise ValueError(f"layer {layer}: the model has no such layer; {choices}")
-    s = str(layer).strip()
-    if s.isdigit(): return layer_index(model, int(s), object_names)
-    for cand in (s, f'foreground_{s}'):
-        if cand in names: return names.index(cand)
-    if s == 'foreground' and len(names) == 2: return 1
-    m = re.fullmatch(r'foreground_(\d+)', s)
-    if m and 1 <= int(m.group(1)) < len(names): return int(m.group(1))
-    raise ValueError(f"layer {layer!r}: no such layer; {choices}")
+__all__ = ['load_rgba', 'text_image', 'tangent_frame', 'premultiply', 'unpremultiply', 'as_rgba', 'stamp_texture', 'seam_steps',
+           'hsv_to_rgb', 'rgb_to_hsv', 'checkerboard_texture', 'recolour', 'composite_over', 'resize_texture',
+           'equirect_to_strip', 'strip_to_equirect', 'load_atlas_edit', 'prefilter_texture', 'render_edited',
+           'frame_edit_to_atlas', 'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run']
 
 # %% ../nbs/15_edit.ipynb #84a447a9
 def _as_rgba(a:np.ndarray, name:str)->Tensor:

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 import ipywidgets as widgets
-from .edit import layer_names, layer_index, load_rgba, text_image, stamp_texture, render_edited, write_edit
+from .model import layer_names, layer_index
+from .edit import load_rgba, text_image, stamp_texture, render_edited, write_edit
 from .view import viewport, over_checkerboard
 
 # %% auto #0

@@ -7,7 +7,8 @@ Docs: https://npr-lib.github.io/npr_lib/model.html.md"""
 
 # %% ../nbs/10_model.ipynb #62dd7cb0
 from __future__ import annotations
-import copy, math
+import copy, math, re
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,7 +19,7 @@ from .encodings import make_encoding, make_network
 # %% auto #0
 __all__ = ['FAST', 'NPR_PAPER', 'MODEL_CONFIGS', 'merge_config', 'get_model_config', 'axis_angle_to_matrix', 'rotation_between',
            'Field', 'SphereMapping', 'BackwardMapping', 'AtlasLayer', 'composite_weights', 'LayeredAtlas',
-           'mask_centroids', 'init_object_rotations', 'estimate_camera_rotations']
+           'layer_names', 'layer_index', 'mask_centroids', 'init_object_rotations', 'estimate_camera_rotations']
 
 # %% ../nbs/10_model.ipynb #39d2a939
 def _hash(n_levels, log2_size, base, scale, features=2):
@@ -231,6 +232,37 @@ class LayeredAtlas(nn.Module):
             key = 'rotations' if name.endswith('rotations') else 'grids' if '.encoding.' in name else 'networks'
             groups[key].append(p)
         return groups
+
+# %% ../nbs/10_model.ipynb #2d6236af
+def layer_names(
+    model:LayeredAtlas, # a fitted or fresh model
+    object_names:list[str]|None=None, # the clip's object names; `foreground_1…` when unknown
+)->list[str]: # 'background', then 'foreground_<name>' per object
+    "Names of the model's layers, in layer order."
+    K = model.n_objects
+    names = [str(i) for i in range(1, K + 1)] if object_names is None else [str(n) for n in object_names]
+    if len(names) != K: raise ValueError(f"{len(names)} object names {names} for a model with {K} foreground layers")
+    return ['background'] + [f'foreground_{n}' for n in names]
+
+def layer_index(
+    model:LayeredAtlas, # the model
+    layer:int|str, # index, 'background', 'foreground_<name>', '<name>', or 'foreground' when there is one object
+    object_names:list[str]|None=None, # the clip's object names
+)->int: # the layer's index
+    "The index of a layer given by index or by name."
+    names = layer_names(model, object_names)
+    choices = f"choose one of {names} or an index 0–{len(names) - 1}"
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        if 0 <= layer < len(names): return int(layer)
+        raise ValueError(f"layer {layer}: the model has no such layer; {choices}")
+    s = str(layer).strip()
+    if s.isdigit(): return layer_index(model, int(s), object_names)
+    for cand in (s, f'foreground_{s}'):
+        if cand in names: return names.index(cand)
+    if s == 'foreground' and len(names) == 2: return 1
+    m = re.fullmatch(r'foreground_(\d+)', s)
+    if m and 1 <= int(m.group(1)) < len(names): return int(m.group(1))
+    raise ValueError(f"layer {layer!r}: no such layer; {choices}")
 
 # %% ../nbs/10_model.ipynb #b31cb640
 def mask_centroids(
