@@ -16,8 +16,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['HASHGRID_CONFIG', 'tune_cpu_malloc', 'GridLevels', 'grid_levels', 'HashGrid', 'Frequency', 'tcnn_available',
-           'TcnnModule', 'Identity', 'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding',
-           'get_activation', 'MLP', 'make_network']
+           'TcnnModule', 'Identity', 'resolve_backend', 'make_encoding', 'BoxEncoding', 'SphereEncoding',
+           'SpaceTimeEncoding', 'get_activation', 'MLP', 'make_network']
 
 # %% ../nbs/08_encodings.ipynb #0b6125e4
 def tune_cpu_malloc(
@@ -265,6 +265,11 @@ class TcnnModule(nn.Module):
         super().__init__()
         self.tcnn, self.n_input_dims, self.n_output_dims = module, n_input_dims, n_output_dims
 
+    def zero_output(self):
+        "Zero a tinycudann network's output layer, so it starts at 0 (like `zero_init` for the torch MLP)."
+        # a fused MLP's parameters are its weight matrices in order; the last is (output width padded to 16) × n_neurons
+        with torch.no_grad(): self.tcnn.params[-self.n_neurons*(-(-self.n_output_dims//16)*16):] = 0
+
     def forward(self, x:Tensor)->Tensor:
         "Run the tinycudann module on a flattened batch."
         lead = x.shape[:-1]
@@ -283,14 +288,19 @@ HASHGRID_CONFIG = {"otype": "HashGrid", "n_levels": 16, "n_features_per_level": 
 _ENCODING_KEYS = {"HashGrid": {"n_levels", "n_features_per_level", "log2_hashmap_size", "base_resolution", "per_level_scale"},
                   "Frequency": {"n_frequencies", "include_input"}, "Identity": set()}
 
-def _use_tcnn(backend:str, device:torch.device, what:str)->bool:
-    "Resolve `backend` for `what` on `device`."
+def resolve_backend(
+    backend:str, # 'auto', 'torch' or 'tcnn'
+    device:torch.device|str|None, # where the module will live (None: CPU)
+    what:str='module', # for messages
+)->str: # 'tcnn' or 'torch'
+    "Which implementation builds a module: tinycudann on CUDA when asked or (`'auto'`) when it imports, else PyTorch."
     if backend not in ("auto", "torch", "tcnn"): raise ValueError(f"backend must be 'auto', 'torch' or 'tcnn', got {backend!r}")
+    device = torch.device(device if device is not None else "cpu")
     if backend == "tcnn":
         if device.type != "cuda": raise ValueError(f"backend='tcnn' needs a CUDA device, got {device}")
-        if not tcnn_available(): raise ImportError(f"backend='tcnn' for {what}, but tinycudann does not import here")
-        return True
-    return backend == "auto" and device.type == "cuda" and tcnn_available()
+        if not tcnn_available(): raise ImportError(f"backend='tcnn' for {what}, but tinycudann does not import here; pip install it (see README) or use backend='auto'")
+        return "tcnn"
+    return "tcnn" if backend == "auto" and device.type == "cuda" and tcnn_available() else "torch"
 
 def make_encoding(
     n_input_dims:int, # d, inputs are (..., d) in [0, 1]
@@ -309,12 +319,11 @@ def make_encoding(
     if otype not in _ENCODING_KEYS: raise ValueError(f"unknown encoding otype {otype!r}; expected one of {sorted(_ENCODING_KEYS)} (or 'Grid')")
     if unknown := set(cfg) - _ENCODING_KEYS[otype]: raise ValueError(f"unknown keys {sorted(unknown)} for {otype}; allowed: {sorted(_ENCODING_KEYS[otype])}")
     device = torch.device(device if device is not None else "cpu")
-    explicit_tcnn = backend == "tcnn"
-    if _use_tcnn(backend, device, otype) and (otype == "HashGrid" or explicit_tcnn):
+    if resolve_backend(backend, device, otype) == "tcnn" and (otype == "HashGrid" or backend == "tcnn"):
         if cfg.get("include_input"): raise ValueError("tinycudann's Frequency has no include_input; use backend='torch'")
         import tinycudann as tcnn
         enc = tcnn.Encoding(n_input_dims, {"otype": otype, **cfg}, dtype=dtype)
-        return TcnnModule(enc, n_input_dims, enc.n_output_dims).to(device)
+        return TcnnModule(enc, n_input_dims, enc.n_output_dims)   # tinycudann builds on the current CUDA device
     if otype == "HashGrid": return HashGrid(n_input_dims, **cfg, dtype=dtype, device=device)
     if otype == "Frequency": return Frequency(n_input_dims, **cfg).to(device)
     return Identity(n_input_dims)
@@ -410,9 +419,11 @@ def make_network(
     if otype not in ("FullyFusedMLP", "CutlassMLP", "MLP"): raise ValueError(f"unknown network otype {otype!r}; expected FullyFusedMLP, CutlassMLP or MLP")
     if unknown := set(cfg) - _NETWORK_KEYS: raise ValueError(f"unknown keys {sorted(unknown)} for {otype}; allowed: {sorted(_NETWORK_KEYS)}")
     device = torch.device(device if device is not None else "cpu")
-    if _use_tcnn(backend, device, otype):
+    if resolve_backend(backend, device, otype) == "tcnn":
         import tinycudann as tcnn
-        net = tcnn.Network(n_in, n_out, {"otype": otype if otype != "MLP" else "CutlassMLP", **cfg})
-        return TcnnModule(net, n_in, n_out).to(device)
+        if otype == "MLP" or (otype == "FullyFusedMLP" and cfg.get("n_neurons", 64) not in (16, 32, 64, 128)): otype = "CutlassMLP"
+        net = TcnnModule(tcnn.Network(n_in, n_out, {"otype": otype, **cfg}), n_in, n_out)   # fused MLPs take 16–128 neurons
+        net.n_neurons = cfg.get("n_neurons", 64)
+        return net
     return MLP(n_in, n_out, cfg.get("n_neurons", 64), cfg.get("n_hidden_layers", 2),
                cfg.get("activation", "ReLU"), cfg.get("output_activation", "None")).to(device)

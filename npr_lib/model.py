@@ -14,57 +14,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from .geometry import frame_to_time, unit_grid, latitude_weights
-from .encodings import make_encoding, make_network
+from .encodings import make_encoding, make_network, TcnnModule
+from .config import FAST, NPR_PAPER, get_config
 
 # %% auto #0
-__all__ = ['FAST', 'NPR_PAPER', 'MODEL_CONFIGS', 'merge_config', 'get_model_config', 'axis_angle_to_matrix', 'rotation_between',
-           'Field', 'SphereMapping', 'BackwardMapping', 'AtlasLayer', 'composite_weights', 'LayeredAtlas',
-           'layer_names', 'layer_index', 'mask_centroids', 'init_object_rotations', 'estimate_camera_rotations']
+__all__ = ['get_model_config', 'axis_angle_to_matrix', 'rotation_between', 'Field', 'SphereMapping', 'BackwardMapping',
+           'AtlasLayer', 'composite_weights', 'LayeredAtlas', 'layer_names', 'layer_index', 'mask_centroids',
+           'init_object_rotations', 'estimate_camera_rotations']
 
 # %% ../nbs/10_model.ipynb #39d2a939
-def _hash(n_levels, log2_size, base, scale, features=2):
-    return dict(otype='HashGrid', n_levels=n_levels, n_features_per_level=features, log2_hashmap_size=log2_size,
-                base_resolution=base, per_level_scale=scale)
-
-def _mlp(neurons, layers): return dict(otype='FullyFusedMLP', n_neurons=neurons, n_hidden_layers=layers, activation='ReLU')
-
-FAST = dict(
-    name='fast',
-    mapping=dict(rotation=True, project=True, encoding=_hash(8, 18, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2),
-    backward=dict(encoding=_hash(8, 14, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2),
-    atlas=dict(encoding=_hash(16, 18, 16, 1.26), network=_mlp(64, 1)),
-    foreground_atlas=dict(encoding=_hash(16, 15, 16, 1.26), network=_mlp(64, 1)),
-    alpha=dict(encoding=_hash(12, 15, 8, 1.4), network=_mlp(32, 1)),
-    residual=dict(enabled=True, encoding=_hash(6, 12, 4, 1.5), network=_mlp(16, 1)),
-)
-
-NPR_PAPER = dict(
-    name='npr_paper',
-    mapping=dict(rotation=False, project=False, encoding=dict(otype='Identity'), network=_mlp(256, 7), deform_scale=1.0),
-    backward=dict(encoding=dict(otype='Identity'), network=_mlp(256, 7), deform_scale=1.0),
-    atlas=dict(encoding=dict(otype='Frequency', n_frequencies=10), network=_mlp(256, 7)),
-    foreground_atlas=dict(encoding=dict(otype='Frequency', n_frequencies=10), network=_mlp(256, 7)),
-    alpha=dict(encoding=dict(otype='Frequency', n_frequencies=5), network=_mlp(256, 7)),
-    residual=dict(enabled=False),
-)
-
-MODEL_CONFIGS = {'fast': FAST, 'npr_paper': NPR_PAPER}
-
-def merge_config(base:dict, overrides:dict)->dict:
-    "Deep copy of `base` with the nested dict `overrides` merged in."
-    out = copy.deepcopy(base)
-    for k, v in (overrides or {}).items():
-        out[k] = merge_config(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
-    return out
-
 def get_model_config(
-    name:str|dict='fast', # a name in MODEL_CONFIGS, or a full config dict
+    name:str|dict='fast', # a configuration name, or a model config dict
     **overrides, # nested overrides, e.g. atlas={'encoding': {'log2_hashmap_size': 20}}
 )->dict:
-    "A model configuration by name, with overrides merged in."
-    if isinstance(name, dict): return merge_config(name, overrides)
-    if name not in MODEL_CONFIGS: raise ValueError(f"unknown model config {name!r}; choose from {sorted(MODEL_CONFIGS)}")
-    return merge_config(MODEL_CONFIGS[name], overrides)
+    "The model part of a configuration, with overrides merged in (see `get_config`)."
+    return get_config(name, model=overrides)['model']
 
 # %% ../nbs/10_model.ipynb #91c56efd
 def axis_angle_to_matrix(
@@ -92,9 +56,15 @@ def rotation_between(
 
 # %% ../nbs/10_model.ipynb #79436d17
 def _zero_last_linear(net:nn.Module):
+    if isinstance(net, TcnnModule): return net.zero_output()
     last = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
     nn.init.zeros_(last.weight)
     if last.bias is not None: nn.init.zeros_(last.bias)
+
+def _autocast_dtype(precision:str, device:torch.device, net:nn.Module)->torch.dtype|None:
+    "bfloat16 for the torch MLPs on CUDA under 'auto' (or everywhere under 'bf16'); None: float32."
+    if isinstance(net, TcnnModule) or precision == 'fp32': return None
+    return torch.bfloat16 if precision == 'bf16' or (precision == 'auto' and device.type == 'cuda') else None
 
 class Field(nn.Module):
     "An encoding of inputs in [-1, 1]^d followed by a network: `Field(4, 3, cfg)(x)`."
@@ -103,13 +73,21 @@ class Field(nn.Module):
                  n_out:int, # output dimensions
                  cfg:dict, # {'encoding': ..., 'network': ...} in tinycudann format
                  zero_init:bool=False, # start with a zero output
+                 device:torch.device|str|None=None, # where to build it (None: CPU)
+                 backend:str='auto', # 'auto', 'torch' or 'tcnn' (see `resolve_backend`)
+                 precision:str='auto', # 'auto', 'fp32' or 'bf16': the network's autocast (the encoding stays float32)
                 ):
         super().__init__()
-        self.encoding = make_encoding(n_in, cfg['encoding'])
-        self.net = make_network(self.encoding.n_output_dims, n_out, cfg['network'])
+        device = torch.device(device if device is not None else 'cpu')
+        self.encoding = make_encoding(n_in, cfg['encoding'], backend=backend, device=device)
+        self.net = make_network(self.encoding.n_output_dims, n_out, cfg['network'], backend=backend, device=device)
         if zero_init: _zero_last_linear(self.net)
+        self.amp = _autocast_dtype(precision, device, self.net)
 
-    def forward(self, x:Tensor)->Tensor: return self.net(self.encoding((x + 1)/2).float())
+    def forward(self, x:Tensor)->Tensor:
+        h = self.encoding((x + 1)/2).float()
+        if self.amp is None: return self.net(h)
+        with torch.autocast(h.device.type, dtype=self.amp): return self.net(h).float()
 
 # %% ../nbs/10_model.ipynb #f4a4067c
 class SphereMapping(nn.Module):
@@ -117,11 +95,12 @@ class SphereMapping(nn.Module):
     def __init__(self,
                  n_frames:int, # frames in the clip
                  cfg:dict, # the `mapping` part of a model config
+                **build, # device, backend, precision: how to build the fields (see `Field`)
                 ):
         super().__init__()
         self.n_frames, self.project, self.scale = n_frames, cfg.get('project', True), cfg.get('deform_scale', 1.)
-        self.rotations = nn.Parameter(torch.zeros(n_frames, 3)) if cfg.get('rotation', True) else None
-        self.deform = Field(4, 3, cfg, zero_init=True)
+        self.rotations = nn.Parameter(torch.zeros(n_frames, 3, device=build.get('device'))) if cfg.get('rotation', True) else None
+        self.deform = Field(4, 3, cfg, zero_init=True, **build)
 
     def rotation(self, k:Tensor)->Tensor|None:
         "Rotation matrices (B, 3, 3) of frames `k`, or None without rotations."
@@ -142,10 +121,11 @@ class BackwardMapping(nn.Module):
     def __init__(self,
                  n_frames:int, # frames in the clip
                  cfg:dict, # the `backward` part of a model config
+                **build, # device, backend, precision (see `Field`)
                 ):
         super().__init__()
         self.n_frames, self.scale = n_frames, cfg.get('deform_scale', 1.)
-        self.deform = Field(4, 3, cfg, zero_init=True)
+        self.deform = Field(4, 3, cfg, zero_init=True, **build)
 
     def forward(self,
                 u:Tensor, # (B, 3) atlas points
@@ -159,13 +139,18 @@ class BackwardMapping(nn.Module):
 # %% ../nbs/10_model.ipynb #58c77150
 class AtlasLayer(nn.Module):
     "One layer: forward mapping, appearance on its atlas sphere, optional lighting residual, backward mapping."
-    def __init__(self, n_frames:int, cfg:dict, foreground:bool):
+    def __init__(self,
+                 n_frames:int, # frames in the clip
+                 cfg:dict, # a model config
+                 foreground:bool, # a foreground layer (its own atlas size)
+                 **build, # device, backend, precision (see `Field`)
+                ):
         super().__init__()
-        self.mapping = SphereMapping(n_frames, cfg['mapping'])
-        self.atlas = Field(3, 3, cfg['foreground_atlas' if foreground else 'atlas'])
+        self.mapping = SphereMapping(n_frames, cfg['mapping'], **build)
+        self.atlas = Field(3, 3, cfg['foreground_atlas' if foreground else 'atlas'], **build)
         res = cfg.get('residual', {})
-        self.residual = Field(4, 3, res, zero_init=True) if res.get('enabled') else None
-        self.backward_mapping = BackwardMapping(n_frames, cfg['backward'])
+        self.residual = Field(4, 3, res, zero_init=True, **build) if res.get('enabled') else None
+        self.backward_mapping = BackwardMapping(n_frames, cfg['backward'], **build)
         self.n_frames = n_frames
 
     def color(self, u:Tensor)->Tensor:
@@ -191,12 +176,16 @@ class LayeredAtlas(nn.Module):
                  n_frames:int, # frames in the clip
                  n_objects:int=1, # foreground layers
                  cfg:dict|str='fast', # a model config or its name
+                 device:torch.device|str|None=None, # where to build every field (None: CPU)
+                 backend:str='auto', # 'auto' (tinycudann on CUDA when it imports), 'torch' or 'tcnn'
+                 precision:str='auto', # 'auto' (bfloat16 MLPs on CUDA), 'fp32' or 'bf16'
                 ):
         super().__init__()
         self.cfg = get_model_config(cfg) if isinstance(cfg, str) else cfg
         self.n_frames, self.n_objects = n_frames, n_objects
-        self.layers = nn.ModuleList([AtlasLayer(n_frames, self.cfg, foreground=i > 0) for i in range(1 + n_objects)])
-        self.alpha = Field(4, n_objects, self.cfg['alpha']) if n_objects else None
+        build = dict(device=device, backend=backend, precision=precision)
+        self.layers = nn.ModuleList([AtlasLayer(n_frames, self.cfg, foreground=i > 0, **build) for i in range(1 + n_objects)])
+        self.alpha = Field(4, n_objects, self.cfg['alpha'], **build) if n_objects else None
 
     def alphas(self, v:Tensor, k:Tensor)->Tensor:
         "Foreground alphas (B, K) of directions `v` in frames `k`."
