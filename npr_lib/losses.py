@@ -13,21 +13,13 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['LOSS_WEIGHTS', 'training_weights', 'reconstruction_loss', 'unit_sphere_loss', 'sparsity_loss', 'residual_loss',
-           'alpha_bootstrap_loss', 'tangent_frame', 'rigidity_loss', 'cycle_loss', 'flow_loss', 'alpha_flow_loss']
+__all__ = ['training_weights', 'reconstruction_loss', 'unit_sphere_loss', 'sparsity_loss', 'residual_loss',
+           'alpha_bootstrap_loss', 'tangent_frame', 'rigidity_loss', 'cycle_loss', 'flow_loss', 'alpha_flow_loss',
+           'loss_terms', 'weighted_loss']
 
 # %% ../nbs/11_losses.ipynb #54178848
-LOSS_WEIGHTS = {
-    'fast': dict(rgb=1.0, latitude_weighted=False, rigidity=1e-3, rigidity_eps=0.01, unit_sphere=0.0,
-                 alpha_bootstrap=0.05, alpha_bootstrap_final=0.005, alpha_anneal_steps=1500,
-                 sparsity=1e-3, cycle=0.1, residual=0.1, flow=1.0, alpha_flow=0.05),
-    'npr_paper': dict(rgb=1.0, latitude_weighted=False, rigidity=0.1, rigidity_eps=0.01, unit_sphere=10.0,
-                      alpha_bootstrap=10.0, alpha_bootstrap_final=10.0, alpha_anneal_steps=0,
-                      sparsity=0.005, cycle=1.0, residual=0.0, flow=0.0, alpha_flow=0.0),
-}
-
 def training_weights(
-    weights:dict, # a LOSS_WEIGHTS entry
+    weights:dict, # the `loss` part of a configuration (`get_config(name)['loss']`)
     step:int, # current training step
 )->dict: # the weights in force at `step`
     "Loss weights at `step`: the alpha bootstrap decays geometrically to its final value."
@@ -134,3 +126,41 @@ def alpha_flow_loss(
     "Alpha should move with the flow."
     if alpha.shape[1] == 0: return alpha.new_zeros(())
     return ((alpha - alpha_flowed).abs().mean(-1)*valid).sum()/valid.sum().clamp_min(1)
+
+# %% ../nbs/11_losses.ipynb #6b3953ac
+def loss_terms(
+    model, # a `LayeredAtlas`
+    batch:dict, # from `Sampler.draw`: k (B,), v (B,3), rgb (B,3), mask (B,K), aux (int); flow: None or v (A,3), k (A,), valid (A,)
+    w:dict, # the loss weights in force (`training_weights`)
+    latitude_weighted:bool=False, # weight the reconstruction by cos(latitude) (samples not drawn uniformly on the sphere)
+)->dict: # name → unweighted scalar term
+    "Every loss term of one batch whose weight is not zero."
+    m, v, k = model, batch['v'], batch['k']
+    out = m(v, k)
+    lat_w = torch.sqrt(1 - v[:, 2]**2) if latitude_weighted else None
+    terms = {'rgb': reconstruction_loss(out['rgb'], batch['rgb'], lat_w)}
+    if m.n_objects:
+        terms['alpha_bootstrap'] = alpha_bootstrap_loss(out['alpha'], batch['mask'])
+        terms['sparsity'] = sparsity_loss(out['layer_rgb'], out['weights'])
+    if w['residual'] and m.layers[0].residual is not None: terms['residual'] = residual_loss(out['shading'])
+    if w['unit_sphere']: terms['unit_sphere'] = unit_sphere_loss(out['uv_raw'])
+    a = batch['aux']
+    va, ka, uva = v[:a], k[:a], out['uv'][:a]
+    if w['rigidity']:
+        terms['rigidity'] = sum(rigidity_loss(l.mapping, va, ka, w['rigidity_eps'], uva[:, i]) for i, l in enumerate(m.layers))/len(m.layers)
+    if w['cycle']:
+        back = torch.stack([l.backward_mapping(uva[:, i].detach(), ka, l.mapping.rotation(ka)) for i, l in enumerate(m.layers)], 1)
+        terms['cycle'] = cycle_loss(back, va, out['weights'][:a].detach())
+    fl = batch.get('flow')
+    if fl is not None and (w['flow'] or w['alpha_flow']):
+        uv2 = torch.stack([l.mapping(fl['v'], fl['k'])[0] for l in m.layers], 1)
+        terms['flow'] = flow_loss(uva, uv2, out['weights'][:a], fl['valid'])
+        if m.n_objects: terms['alpha_flow'] = alpha_flow_loss(out['alpha'][:a], m.alphas(fl['v'], fl['k']), fl['valid'])
+    return terms
+
+def weighted_loss(
+    terms:dict, # from `loss_terms`
+    w:dict, # the weights in force
+)->Tensor: # scalar
+    "The training objective: the weighted sum of the terms."
+    return sum(w[name]*t for name, t in terms.items())

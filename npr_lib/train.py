@@ -7,40 +7,24 @@ Docs: https://npr-lib.github.io/npr_lib/train.html.md"""
 
 # %% ../nbs/12_train.ipynb #9f396653
 from __future__ import annotations
-import json, math, os, time, tempfile
+import time
 from pathlib import Path
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 from .geometry import unit_grid, latitude_weights, pixel_to_unit
 from .metrics import mse_to_psnr
+from .config import get_config, resolve_device
 from .model import LayeredAtlas, get_model_config, init_object_rotations, estimate_camera_rotations
 from .encodings import tune_cpu_malloc
 from .files import atomic_path
-from .losses import *
+from .losses import training_weights, loss_terms, weighted_loss
 
 # %% auto #0
-__all__ = ['TRAIN_DEFAULTS', 'FLOW_GAPS', 'resolve_device', 'atomic_torch_save', 'flow_pairs', 'Trainer']
+__all__ = ['atomic_torch_save', 'flow_pairs', 'Sampler', 'Trainer']
 
 # %% ../nbs/12_train.ipynb #62133b8e
-TRAIN_DEFAULTS = dict(
-    batch_size=2**14, # samples per step
-    lr_grids=1e-2, lr_networks=2e-3, lr_rotations=2e-3, # Adam learning rates per parameter group
-    aux_fraction=0.25, # share of the batch also used for rigidity, cycle and flow terms
-    sphere_uniform=True, # draw rows ∝ cos(latitude)
-    init_camera=True, init_objects=True, # start rotations from the data
-    checkpoint_minutes=2.0, # how often to write a checkpoint
-    seed=0,
-)
-
-FLOW_GAPS = (1, 2, 4, 8, 16) # frame gaps of the flow the flow losses train on (see the trainer)
-
-def resolve_device(device:str|torch.device='auto')->torch.device:
-    "'auto' → CUDA when available, else CPU."
-    if str(device) == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    return torch.device(device)
-
 def atomic_torch_save(obj, path:Path):
     "Save `obj` with torch.save through a temporary file, so a crash never leaves a half-written file."
     with atomic_path(path) as tmp: torch.save(obj, tmp)
@@ -70,174 +54,205 @@ def flow_pairs(
     return dict(fields=torch.cat(fields), valid=torch.cat(valid), target=dst, by_frame=by_frame, count=count,
                 gaps=sorted({int(f.get('gap', 1)) for f in flows}))
 
-# %% ../nbs/12_train.ipynb #e807e082
-class Trainer:
-    "Fits a `LayeredAtlas` to a clip; `fit` trains under a budget, checkpoints and resumes."
+# %% ../nbs/12_train.ipynb #e184894d
+class Sampler:
+    "Training batches from a clip held on the device: sphere-uniform pixels, their colours and masks, and flow targets."
     def __init__(self,
-                 clip, # a `Clip`: frames (N,3,H,W), masks (N,K,H,W)
-                 model_config:str|dict='fast', # model config name or dict
-                 loss_weights:dict|None=None, # overrides of LOSS_WEIGHTS[config name]
-                 out_dir:str|Path|None=None, # where checkpoints go (none: no checkpoints)
-                 device:str='auto', # 'auto', 'cpu' or 'cuda'
-                 flow:dict|list|None=None, # optical flow, one gap or a list of gaps (see above)
-                 **train_overrides, # overrides of TRAIN_DEFAULTS
-                ):
-        self.device = resolve_device(device)
-        if self.device.type == 'cpu': tune_cpu_malloc()
-        self.model_cfg = get_model_config(model_config) if isinstance(model_config, str) else model_config
-        self.weights = {**LOSS_WEIGHTS.get(self.model_cfg['name'], LOSS_WEIGHTS['fast']), **(loss_weights or {})}
-        unknown = set(train_overrides) - set(TRAIN_DEFAULTS)
-        if unknown: raise ValueError(f"unknown training settings {sorted(unknown)}; known: {sorted(TRAIN_DEFAULTS)}")
-        self.cfg = {**TRAIN_DEFAULTS, **train_overrides}
-        self.out_dir = Path(out_dir) if out_dir else None
-        self.clip_signature = dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)
-        N, K, H, W = clip.N, clip.K, clip.H, clip.W
-        dev = self.device
+        clip, # a `Clip`: frames (N,3,H,W), masks (N,K,H,W)
+        device:torch.device|str='cpu', # where the clip is held and batches are drawn
+        batch_size:int=2**14, # samples per batch
+        aux_fraction:float=0.25, # share of the batch also used for rigidity, cycle and flow terms
+        sphere_uniform:bool=True, # draw rows ∝ cos(latitude)
+        flow:dict|list|None=None, # optical flow, one gap or a list of gaps (see `flow_pairs`); None: no flow targets
+        seed:int=0, # seed of the sampler's generator
+    ):
+        dev = self.device = torch.device(device)
+        self.batch_size, self.aux = batch_size, max(1, int(batch_size*aux_fraction))
         self.frames = clip.frames.permute(0, 2, 3, 1).contiguous().to(dev)
         self.masks = clip.masks.permute(0, 2, 3, 1).contiguous().to(dev)
-        self.grid = unit_grid(H, W, dev)
-        row_p = latitude_weights(H, dev) if self.cfg['sphere_uniform'] else torch.ones(H, device=dev)
+        self.grid = unit_grid(clip.H, clip.W, dev)
+        row_p = latitude_weights(clip.H, dev) if sphere_uniform else torch.ones(clip.H, device=dev)
         self.row_cdf = torch.cumsum(row_p/row_p.sum(), 0)
-        self.flow = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in flow_pairs(flow, N).items()} if flow else None
-        torch.manual_seed(self.cfg['seed'])
-        self.model = LayeredAtlas(N, K, self.model_cfg).to(dev)
-        self.gen = torch.Generator(device=dev).manual_seed(self.cfg['seed'])
+        self.flow = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in flow_pairs(flow, clip.N).items()} if flow else None
+        self.gen = torch.Generator(device=dev).manual_seed(seed)
+
+# %% ../nbs/12_train.ipynb #b528ae4e
+@patch
+def indices(self:Sampler,
+    B:int, # number of samples
+)->tuple[Tensor,Tensor,Tensor]: # frame (B,), row (B,), column (B,) indices
+    "Frame, row and column indices of `B` samples, rows ∝ cos(latitude) when sphere-uniform."
+    N, H, W = self.frames.shape[:3]
+    k = torch.randint(0, N, (B,), device=self.device, generator=self.gen)
+    y = torch.searchsorted(self.row_cdf, torch.rand(B, device=self.device, generator=self.gen)).clamp_max(H - 1)
+    x = torch.randint(0, W, (B,), device=self.device, generator=self.gen)
+    return k, y, x
+
+@patch
+def flow_targets(self:Sampler,
+    k:Tensor, # (A,) frames of the samples
+    y:Tensor, # (A,) rows
+    x:Tensor, # (A,) columns
+)->tuple[Tensor,Tensor,Tensor]: # directions (A,3) the flow takes them to, frames (A,) they land in, trusted (A,) 0/1
+    "Where a random flow pair from each sample's frame takes it, and whether to trust it."
+    H, W = self.frames.shape[1:3]
+    fl = self.flow
+    n = fl['count'][k]
+    j = (torch.rand(len(k), device=k.device, generator=self.gen)*n).long().clamp_max((n - 1).clamp_min(0))
+    p = fl['by_frame'][k, j]
+    f = fl['fields'][p, :, y, x].float()
+    valid = (fl['valid'][p, y, x] & (n > 0)).float()
+    return pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W), fl['target'][p], valid
+
+@patch
+def draw(self:Sampler)->dict: # k, y, x (B,); v (B,3); rgb (B,3); mask (B,K); aux (int); flow: None or v (A,3), k (A,), valid (A,)
+    "One training batch: what `loss_terms` takes."
+    k, y, x = self.indices(self.batch_size)
+    b = dict(k=k, y=y, x=x, v=self.grid[y, x], rgb=self.frames[k, y, x], mask=self.masks[k, y, x], aux=self.aux, flow=None)
+    if self.flow is not None:
+        a = self.aux
+        v2, k2, valid = self.flow_targets(k[:a], y[:a], x[:a])
+        b['flow'] = dict(v=v2, k=k2, valid=valid)
+    return b
+
+# %% ../nbs/12_train.ipynb #da89109c
+class Trainer:
+    "Fits a `LayeredAtlas` to a clip under a budget of steps or minutes, with atomic checkpoints and exact resumption."
+    def __init__(self,
+                 clip, # a `Clip`: frames (N,3,H,W), masks (N,K,H,W)
+                 config:str|dict='fast', # configuration name, a whole configuration, or a model config dict
+                 loss_weights:dict|None=None, # overrides of the configuration's loss weights
+                 out_dir:str|Path|None=None, # where checkpoints go (none: no checkpoints)
+                 device:str='auto', # 'auto', 'cpu' or 'cuda'
+                 flow:dict|list|None=None, # optical flow, one gap or a list of gaps (see `flow_pairs`)
+                 **train_overrides, # overrides of the configuration's training settings (batch_size=…, seed=…)
+                ):
+        self.device = dev = resolve_device(device)
+        if dev.type == 'cpu': tune_cpu_malloc()
+        self.config = get_config(config, loss=loss_weights or {}, training=train_overrides)
+        self.cfg, self.weights = self.config['training'], self.config['loss']
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.clip_signature = dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)
+        t = self.cfg
+        use_flow = flow is not None and bool(self.weights['flow'] or self.weights['alpha_flow'])
+        self.sampler = Sampler(clip, dev, t['batch_size'], t['aux_fraction'], t['sphere_uniform'], flow if use_flow else None, t['seed'])
+        torch.manual_seed(t['seed'])
+        self.model = LayeredAtlas(clip.N, clip.K, self.config['model'], device=dev, backend=self.config['backend'],
+                                  precision=self.config['precision'])
         self.step, self.elapsed, self.history = 0, 0.0, []
-        self.optimizer = self._make_optimizer()
+        self.optimizer = self.make_optimizer()
         self._clip = clip
 
-    def _make_optimizer(self):
-        g = self.model.parameter_groups()
-        lr = {'grids': self.cfg['lr_grids'], 'networks': self.cfg['lr_networks'], 'rotations': self.cfg['lr_rotations']}
-        groups = [dict(params=p, lr=lr[name], name=name) for name, p in g.items() if p]
-        try: return torch.optim.Adam(groups, betas=(0.9, 0.99), eps=1e-15, fused=True)
-        except (RuntimeError, ValueError): return torch.optim.Adam(groups, betas=(0.9, 0.99), eps=1e-15)
+    model_cfg = property(lambda self: self.config['model'], doc="the model part of the configuration")
 
-    @torch.no_grad()
-    def initialise(self):
-        "Start the rotations from the data: camera alignment for the background, mask centroids for objects."
-        clip, m = self._clip, self.model
-        if self.cfg['init_objects'] and clip.K and m.layers[1].mapping.rotations is not None:
-            init_object_rotations(m, clip.masks.to(self.device))
-        if self.cfg['init_camera'] and m.layers[0].mapping.rotations is not None and clip.N > 1:
-            with torch.enable_grad(): rot = estimate_camera_rotations(clip.frames, clip.masks)
-            m.layers[0].mapping.rotations.copy_(rot.to(self.device))
+# %% ../nbs/12_train.ipynb #44d65aac
+@patch
+def make_optimizer(self:Trainer)->torch.optim.Optimizer:
+    "Adam over the model's parameter groups with the configuration's learning rates, fused where supported."
+    o = self.config['optimizer']
+    if o['otype'] != 'Adam': raise ValueError(f"config optimizer {o['otype']!r}: only 'Adam' is supported")
+    groups = [dict(params=p, lr=o['learning_rate'][name], name=name) for name, p in self.model.parameter_groups().items() if p]
+    kw = dict(betas=(o['beta1'], o['beta2']), eps=o['epsilon'])
+    try: return torch.optim.Adam(groups, fused=True, **kw)
+    except (RuntimeError, ValueError): return torch.optim.Adam(groups, **kw)
 
-    def sample(self, B:int)->tuple[Tensor,Tensor,Tensor]:
-        "Frame, row and column indices of a batch of `B` samples."
-        N, H, W = self.frames.shape[:3]
-        k = torch.randint(0, N, (B,), device=self.device, generator=self.gen)
-        y = torch.searchsorted(self.row_cdf, torch.rand(B, device=self.device, generator=self.gen)).clamp_max(H - 1)
-        x = torch.randint(0, W, (B,), device=self.device, generator=self.gen)
-        return k, y, x
+@patch
+@torch.no_grad()
+def initialise(self:Trainer):
+    "Start the rotations from the data: camera alignment for the background, mask centroids for objects."
+    clip, m = self._clip, self.model
+    if self.cfg['init_objects'] and clip.K and m.layers[1].mapping.rotations is not None:
+        init_object_rotations(m, clip.masks.to(self.device))
+    if self.cfg['init_camera'] and m.layers[0].mapping.rotations is not None and clip.N > 1:
+        with torch.enable_grad(): rot = estimate_camera_rotations(clip.frames, clip.masks)
+        m.layers[0].mapping.rotations.copy_(rot.to(self.device))
 
-    def _flow_targets(self, k, y, x):
-        "Directions where a random flow pair from each sample's frame takes it, the frames they land in, and whether to trust them."
-        H, W = self.frames.shape[1:3]
-        fl = self.flow
-        n = fl['count'][k]
-        j = (torch.rand(len(k), device=k.device, generator=self.gen)*n).long().clamp_max((n - 1).clamp_min(0))
-        p = fl['by_frame'][k, j]
-        f = fl['fields'][p, :, y, x].float()
-        valid = (fl['valid'][p, y, x] & (n > 0)).float()
-        v2 = pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W)
-        return v2, fl['target'][p], valid
+# %% ../nbs/12_train.ipynb #e8bfbc5e
+@patch
+def train_step(self:Trainer,
+    sync:bool=True, # return floats (a host round trip); False: tensors on the device
+)->dict: # loss terms, 'loss' and the batch 'psnr'
+    "One optimisation step."
+    w = training_weights(self.weights, self.step)
+    terms = loss_terms(self.model, self.sampler.draw(), w, w['latitude_weighted'] and not self.cfg['sphere_uniform'])
+    loss = weighted_loss(terms, w)
+    self.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    self.optimizer.step()
+    self.step += 1
+    res = {name: t.detach() for name, t in terms.items()}
+    res['loss'] = loss.detach()
+    res['psnr'] = mse_to_psnr(res['rgb'])
+    return {k: v.item() for k, v in res.items()} if sync else res
 
-    def train_step(self)->dict:
-        "One optimisation step; returns the loss terms as floats."
-        m, w = self.model, training_weights(self.weights, self.step)
-        k, y, x = self.sample(self.cfg['batch_size'])
-        v, target, mask = self.grid[y, x], self.frames[k, y, x], self.masks[k, y, x]
-        out = m(v, k)
-        lat_w = torch.sqrt(1 - v[:, 2]**2) if w['latitude_weighted'] and not self.cfg['sphere_uniform'] else None
-        terms = {'rgb': reconstruction_loss(out['rgb'], target, lat_w)}
-        if m.n_objects:
-            terms['alpha_bootstrap'] = alpha_bootstrap_loss(out['alpha'], mask)
-            terms['sparsity'] = sparsity_loss(out['layer_rgb'], out['weights'])
-        if w['residual'] and m.layers[0].residual is not None: terms['residual'] = residual_loss(out['shading'])
-        if w['unit_sphere']: terms['unit_sphere'] = unit_sphere_loss(out['uv_raw'])
-        a = max(1, int(len(v)*self.cfg['aux_fraction']))
-        va, ka = v[:a], k[:a]
-        if w['rigidity']:
-            terms['rigidity'] = sum(rigidity_loss(l.mapping, va, ka, w['rigidity_eps'], out['uv'][:a, i]) for i, l in enumerate(m.layers))/len(m.layers)
-        if w['cycle']:
-            back = torch.stack([l.backward_mapping(out['uv'][:a, i].detach(), ka, l.mapping.rotation(ka)) for i, l in enumerate(m.layers)], 1)
-            terms['cycle'] = cycle_loss(back, va, out['weights'][:a].detach())
-        if self.flow is not None and (w['flow'] or w['alpha_flow']):
-            v2, k2, valid = self._flow_targets(ka, y[:a], x[:a])
-            uv2 = torch.stack([l.mapping(v2, k2)[0] for l in m.layers], 1)
-            terms['flow'] = flow_loss(out['uv'][:a], uv2, out['weights'][:a], valid)
-            if m.n_objects: terms['alpha_flow'] = alpha_flow_loss(out['alpha'][:a], m.alphas(v2, k2), valid)
-        loss = sum(w[name]*t for name, t in terms.items())
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.step += 1
-        res = {name: t.item() for name, t in terms.items()}
-        res['loss'] = loss.item()
-        res['psnr'] = mse_to_psnr(torch.tensor(res['rgb'])).item()
-        return res
+# %% ../nbs/12_train.ipynb #dd84ea8d
+@patch
+def fit(self:Trainer,
+        steps:int|None=None, # stop after this many steps in total (counting resumed ones)
+        minutes:float|None=None, # stop after this much training time in total
+        progress:bool=True, # show a progress bar
+        log_every:int=25, # record the losses every this many steps
+       )->Trainer:
+    "Train until `steps` or `minutes` is reached, checkpointing on the way and at the end."
+    if steps is None and minutes is None: raise ValueError("give a budget: steps=… or minutes=…")
+    if self.step == 0 and self.elapsed == 0: self.initialise()
+    budget_s = None if minutes is None else 60*minutes
+    done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
+    total = steps if steps is not None else int(budget_s)
+    bar = tqdm(total=total, initial=min(self.step if steps is not None else int(self.elapsed), total),
+               disable=not progress, unit='step' if steps is not None else 's', desc='fit')
+    last_ckpt = time.perf_counter()
+    self.model.train()
+    while not done():
+        t0 = time.perf_counter()
+        res = self.train_step(sync=False)
+        if self.device.type == 'cuda' and self.step % 10 == 0: torch.cuda.synchronize(self.device)   # count finished work, now and then
+        self.elapsed += time.perf_counter() - t0
+        if self.step % log_every == 0 or self.step == 1:
+            self.history.append(dict(step=self.step, seconds=self.elapsed, **{k: v.item() for k, v in res.items()}))
+        bar.update(1 if steps is not None else min(int(self.elapsed) - bar.n, total - bar.n))
+        if progress and self.step % 10 == 0: bar.set_postfix(loss=f"{res['loss'].item():.4f}", psnr=f"{res['psnr'].item():.2f}")
+        if self.out_dir and time.perf_counter() - last_ckpt > 60*self.cfg['checkpoint_minutes']:
+            self.save(); last_ckpt = time.perf_counter()
+    bar.close()
+    if self.out_dir: self.save()
+    return self
 
-    def fit(self,
-            steps:int|None=None, # stop after this many steps in total (counting resumed ones)
-            minutes:float|None=None, # stop after this much training time in total
-            progress:bool=True, # show a progress bar
-            log_every:int=25, # record the losses every this many steps
-           )->"Trainer":
-        "Train until `steps` or `minutes` is reached, checkpointing on the way and at the end."
-        if steps is None and minutes is None: raise ValueError("give a budget: steps=… or minutes=…")
-        if self.step == 0 and self.elapsed == 0: self.initialise()
-        budget_s = None if minutes is None else 60*minutes
-        done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
-        total = steps if steps is not None else int(budget_s)
-        bar = tqdm(total=total, initial=min(self.step if steps is not None else int(self.elapsed), total),
-                   disable=not progress, unit='step' if steps is not None else 's', desc='fit')
-        last_ckpt = time.perf_counter()
-        self.model.train()
-        while not done():
-            t0 = time.perf_counter()
-            res = self.train_step()
-            dt = time.perf_counter() - t0
-            self.elapsed += dt
-            if self.step % log_every == 0 or self.step == 1: self.history.append(dict(step=self.step, seconds=self.elapsed, **res))
-            bar.update(1 if steps is not None else min(int(self.elapsed) - bar.n, total - bar.n))
-            if self.step % 10 == 0: bar.set_postfix(loss=f"{res['loss']:.4f}", psnr=f"{res['psnr']:.2f}")
-            if self.out_dir and time.perf_counter() - last_ckpt > 60*self.cfg['checkpoint_minutes']:
-                self.save(); last_ckpt = time.perf_counter()
-        bar.close()
-        if self.out_dir: self.save()
-        return self
+# %% ../nbs/12_train.ipynb #87c5fcc9
+@patch
+def state(self:Trainer)->dict:
+    "Everything needed to continue this run exactly."
+    return dict(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(), step=self.step, elapsed=self.elapsed,
+                history=self.history, config=self.config, clip=self.clip_signature, rng=self.sampler.gen.get_state(), version=2)
 
-    def state(self)->dict:
-        "Everything needed to continue this run exactly."
-        return dict(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(), step=self.step,
-                    elapsed=self.elapsed, history=self.history, model_cfg=self.model_cfg, weights=self.weights,
-                    train_cfg=self.cfg, clip=self.clip_signature, rng=self.gen.get_state(), version=1)
+@patch
+def save(self:Trainer, path:str|Path|None=None)->Path:
+    "Write the checkpoint atomically (default: `out_dir/checkpoint.pt`)."
+    path = Path(path) if path else self.out_dir/'checkpoint.pt'
+    atomic_torch_save(self.state(), path)
+    return path
 
-    def save(self, path:str|Path|None=None)->Path:
-        "Write the checkpoint atomically (default: `out_dir/checkpoint.pt`)."
-        path = Path(path) if path else self.out_dir/'checkpoint.pt'
-        atomic_torch_save(self.state(), path)
-        return path
+@patch
+def load(self:Trainer, path:str|Path)->Trainer:
+    "Continue from a checkpoint written by `save` (the clip and the model configuration must be the same)."
+    path = Path(path)
+    try: st = torch.load(path, map_location=self.device, weights_only=True)
+    except Exception as e: raise ValueError(f"{path}: not a readable npr_lib checkpoint ({e})") from e
+    if st.get('clip') != self.clip_signature:
+        raise ValueError(f"{path}: checkpoint is for clip {st.get('clip')}, not {self.clip_signature}")
+    model_cfg = st['config']['model'] if 'config' in st else dict(st['model_cfg'])
+    if model_cfg != self.model_cfg:
+        raise ValueError(f"{path}: checkpoint used model config {model_cfg.get('name')!r} with other settings")
+    self.model.load_state_dict(st['model'])
+    self.optimizer.load_state_dict(st['optimizer'])
+    self.step, self.elapsed, self.history = st['step'], st['elapsed'], st['history']
+    self.sampler.gen.set_state(st['rng'].cpu())   # generator states are CPU byte tensors, whatever the device
+    return self
 
-    def load(self, path:str|Path)->"Trainer":
-        "Continue from a checkpoint written by `save` (the clip must be the same)."
-        path = Path(path)
-        try: st = torch.load(path, map_location=self.device, weights_only=False)
-        except Exception as e: raise ValueError(f"{path}: not a readable npr_lib checkpoint ({e})") from e
-        if st.get('clip') != self.clip_signature:
-            raise ValueError(f"{path}: checkpoint is for clip {st.get('clip')}, not {self.clip_signature}")
-        if st['model_cfg'] != self.model_cfg:
-            raise ValueError(f"{path}: checkpoint used model config {st['model_cfg'].get('name')!r} with other settings")
-        self.model.load_state_dict(st['model'])
-        self.optimizer.load_state_dict(st['optimizer'])
-        self.step, self.elapsed, self.history = st['step'], st['elapsed'], st['history']
-        self.gen.set_state(st['rng'].to(self.gen.device) if st['rng'].device != torch.device('cpu') else st['rng'])
-        return self
-
-    def resume(self)->bool:
-        "Load `out_dir/checkpoint.pt` if it exists; True when a run was resumed."
-        p = self.out_dir/'checkpoint.pt' if self.out_dir else None
-        if p is None or not p.exists(): return False
-        self.load(p)
-        return True
+@patch
+def resume(self:Trainer)->bool:
+    "Load `out_dir/checkpoint.pt` if it exists; True when a run was resumed."
+    p = self.out_dir/'checkpoint.pt' if self.out_dir else None
+    if p is None or not p.exists(): return False
+    self.load(p)
+    return True
