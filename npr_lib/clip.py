@@ -19,8 +19,9 @@ from .files import atomic_path
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'LAYOUTS', 'ClipError', 'Clip', 'image_size', 'ClipFiles', 'find_clip_files',
-           'binarize_mask', 'validate_clip_folder', 'frame_indices', 'load_npr_clip', 'load_lna_clip', 'load_nvd_clip',
-           'load_video_clip', 'default_cache_dir', 'load_clip', 'save_clip', 'shared_clip_dir', 'show_clip']
+           'binarize_mask', 'validate_clip_folder', 'frame_indices', 'frames_selection', 'frames_param',
+           'load_npr_clip', 'load_lna_clip', 'load_nvd_clip', 'load_video_clip', 'default_cache_dir', 'load_clip',
+           'save_clip', 'open_clip', 'clip_summary', 'format_summary', 'shared_clip_dir', 'show_clip']
 
 # %% ../nbs/02_clip.ipynb #8c458bc9
 class ClipError(ValueError):
@@ -76,6 +77,8 @@ class Clip:
     fps:float = 30.0 # frames per second
     name:str = 'clip' # short name, e.g. the clip's folder name
     object_names:list[str] = field(default_factory=list) # one name per mask channel; empty → defaults
+    numbers:list[int] = field(default_factory=list) # each frame's number (as in the file names); empty → 1, 2, …
+    source:dict|None = None # how to load it again: clip (path or 'synthetic'), scale, frames, seed; None: made in memory
 
     def __post_init__(self):
         self.frames = _check_frames(self.frames)
@@ -84,6 +87,8 @@ class Clip:
         self.object_names = list(self.object_names) if self.object_names else _default_object_names(K)
         if len(self.object_names) != K:
             raise ClipError(f"object_names: {len(self.object_names)} names {self.object_names} for {K} mask channels")
+        self.numbers = [int(n) for n in self.numbers] if len(self.numbers) else list(range(1, self.N + 1))
+        if len(self.numbers) != self.N: raise ClipError(f"numbers: {len(self.numbers)} frame numbers for {self.N} frames")
         if not self.fps > 0: raise ClipError(f"fps must be > 0, got {self.fps}")
         self.fps = float(self.fps)
 
@@ -97,15 +102,25 @@ class Clip:
         objs = f" {self.object_names}" if self.K else ""
         return f"Clip({self.name!r}: {self.N} frames {self.H}×{self.W}, {self.K} masks{objs}, {self.fps:g} fps)"
 
-    def _new(self, frames, masks)->Clip:
-        return Clip(frames, masks, fps=self.fps, name=self.name, object_names=list(self.object_names))
+    def _new(self, frames, masks, numbers=None, source=None)->Clip:
+        return Clip(frames, masks, fps=self.fps, name=self.name, object_names=list(self.object_names),
+                    numbers=self.numbers if numbers is None else numbers, source=source)
+
+    def position(self,
+                 number:int, # a frame number, as in the file names
+                )->int: # its position, 0 … N−1
+        "The position of the frame numbered `number`, or an error that gives the clip's numbering."
+        if number in self.numbers: return self.numbers.index(number)
+        nums = self.numbers
+        gaps = '' if nums == list(range(nums[0], nums[-1] + 1)) else ' (with gaps)'
+        raise ClipError(f"frame {number} is not a frame of {self.name}: its frames are numbered {nums[0]}–{nums[-1]}{gaps}")
 
     def subclip(self,
                 start:int, # first frame (python indexing, negatives allowed)
                 stop:int|None=None, # one past the last frame; None → to the end
                )->Clip: # frames `start:stop` (views, no copy)
         "The frames `start:stop` of this clip."
-        return self._new(self.frames[start:stop], self.masks[start:stop])
+        return self._new(self.frames[start:stop], self.masks[start:stop], self.numbers[start:stop])
 
     def resized(self,
                 scale:float, # size factor, e.g. 0.5 → half height and width
@@ -123,7 +138,7 @@ class Clip:
 
     def to(self, device)->Clip:
         "This clip with frames and masks on `device`."
-        return self._new(self.frames.to(device), self.masks.to(device))
+        return self._new(self.frames.to(device), self.masks.to(device), source=self.source)
 
 # %% ../nbs/02_clip.ipynb #48cdcd54
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
@@ -237,7 +252,7 @@ def _has_images(folder:Path)->bool:
 
 def find_clip_files(
     path:Path|str, # a clip folder (NPR, LNA or NVD layout) or a video file
-    masks:Path|str|None=None, # for a video: folder of its masks (numbered images or one sub-folder per object)
+    masks:Path|str|None=None, # a folder of masks (numbered images or one sub-folder per object): a video's, or to use instead of a folder clip's own
 )->ClipFiles: # the clip's files, numbering checked, nothing decoded
     "Detect the layout of `path` and list its frame and mask files."
     path = Path(path)
@@ -247,7 +262,11 @@ def find_clip_files(
         mk = {} if masks is None else _mask_sets(Path(masks))
         if masks is not None and not mk: raise ClipError(f"{masks}: no mask images found")
         return ClipFiles('video', path, path.stem, [path], mk)
-    if masks is not None: raise ClipError(f"{path}: masks= is only for video files; folder layouts carry their own masks")
+    if masks is not None:
+        cf = find_clip_files(path)
+        mk = _mask_sets(Path(masks))
+        if not mk: raise ClipError(f"{masks}: no mask images found")
+        return ClipFiles(cf.layout, cf.root, cf.name, cf.frames, mk)
     if (path/'frames').is_dir():
         mk = _mask_sets(path/'masks') if (path/'masks').is_dir() else {}
         return ClipFiles('npr', path, path.name, _numbered_images(path/'frames'), mk)
@@ -383,15 +402,47 @@ def _decode_images(cf:ClipFiles, scale:float, frames)->tuple[np.ndarray,np.ndarr
     m = np.stack([np.stack(ms) for ms in masks], 1) if masks else np.zeros((len(idx), 0, *size), np.uint8)
     return rgb, m
 
+def _numbers(cf:ClipFiles, frames)->list[int]:
+    "The numbers of the selected frames: from the file names of an image folder, 1, 2, … for a video."
+    if cf.layout == 'video': return [i + 1 for i in frame_indices(frames, cf.n_frames)]
+    return [_frame_numbers([cf.frames[i]])[0] for i in frame_indices(frames, len(cf.frames))]
+
 def _clip_from_uint8(rgb:np.ndarray, masks:np.ndarray, **kw)->Clip:
     frames = torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))).float().div_(255)
     return Clip(frames, torch.from_numpy(np.ascontiguousarray(masks)).float(), **kw)
+
+# %% ../nbs/02_clip.ipynb #e396217c
+def frames_selection(
+    frames:str|int|list|tuple|None, # None, N (first N), 'a:b', 'i,j,k', a list of positions or (start, stop)
+)->tuple|list|None: # what `load_clip(frames=...)` takes: None, (start, stop) or a list of positions
+    "Turn a frame selection from the command line or a notebook parameter into `load_clip`'s form."
+    if frames is None or isinstance(frames, (tuple, list)): return frames
+    if isinstance(frames, int): return (0, frames)
+    s = str(frames).strip()
+    try:
+        if ':' in s:
+            a, b = s.split(':', 1)
+            return (int(a) if a.strip() else None, int(b) if b.strip() else None)
+        if ',' in s: return [int(o) for o in s.split(',') if o.strip()]
+        return (0, int(s))
+    except ValueError: raise ValueError(f"frames: expected N, 'a:b' or 'i,j,k', got {frames!r}") from None
+
+def frames_param(
+    frames, # a frame selection in any form `frames_selection` takes
+)->str|int|list|None: # the same selection in JSON types (for run.json and papermill)
+    "A frame selection as JSON: None, N, 'a:b' or a list of positions."
+    if frames is None or isinstance(frames, (int, list)): return frames
+    if isinstance(frames, slice): frames = (frames.start, frames.stop) if frames.step in (None, 1) else list(range(frames.stop or 0))[frames]
+    if isinstance(frames, range): return list(frames)
+    if isinstance(frames, tuple): return ':'.join('' if v is None else str(v) for v in frames)
+    frames_selection(frames)  # fail early on nonsense
+    return int(frames) if str(frames).strip().isdigit() else str(frames)
 
 # %% ../nbs/02_clip.ipynb #8d7c5a62
 def _load_image_clip(cf:ClipFiles, scale:float, frames, fps:float)->Clip:
     _validate_files(cf)
     rgb, m = _decode_images(cf, scale, frames)
-    return _clip_from_uint8(rgb, m, fps=fps, name=cf.name, object_names=list(cf.masks))
+    return _clip_from_uint8(rgb, m, fps=fps, name=cf.name, object_names=list(cf.masks), numbers=_numbers(cf, frames))
 
 def _expect_layout(cf:ClipFiles, layout:str)->ClipFiles:
     if cf.layout != layout: raise ClipError(f"{cf.root}: expected the {LAYOUTS[layout]} layout, found '{cf.layout}'")
@@ -446,7 +497,7 @@ def load_video_clip(
     "Load a video file through PyAV, with optional masks from a folder."
     cf = _validate_files(_expect_layout(find_clip_files(path, masks), 'video'))
     rgb, m = _decode_video_clip(cf, scale, frames)
-    return _clip_from_uint8(rgb, m, fps=cf.fps, name=cf.name, object_names=list(cf.masks))
+    return _clip_from_uint8(rgb, m, fps=cf.fps, name=cf.name, object_names=list(cf.masks), numbers=_numbers(cf, frames))
 
 # %% ../nbs/02_clip.ipynb #0269c1a0
 _CACHE_VERSION = 1
@@ -472,11 +523,15 @@ def load_clip(
     frames:slice|tuple|None=None, # frame range (positions), e.g. (0, 10)
     cache:bool=True, # keep/reuse the decoded clip as .npz in `cache_dir`
     cache_dir:Path|str|None=None, # where; None → `$NPR_CACHE` or ~/.cache/npr_lib
-    masks:Path|str|None=None, # for a video file: folder of its masks
+    masks:Path|str|None=None, # a folder of masks: a video's, or to use instead of a folder clip's own
     fps:float|None=None, # frame rate to record for image folders (None → 30; videos use their own)
 )->Clip:
     "Load a clip from any supported layout (detected from `path`), through the decode cache."
     cf = find_clip_files(path, masks)
+    if cf.layout == 'video' and cf.n_frames is None: _validate_files(cf)   # the frame count numbers the frames
+    source = dict(clip=str(Path(path).resolve()), scale=float(scale), frames=frames_param(frames),
+                  **({'masks': str(Path(masks).resolve())} if masks is not None else {}))
+    meta = dict(numbers=_numbers(cf, frames), source=source)
     fn = None
     if cache:
         fn = Path(cache_dir or default_cache_dir())/f"{re.sub(r'[^A-Za-z0-9_.-]', '_', cf.name)}-{_cache_key(cf, scale, frames)}.npz"
@@ -484,7 +539,7 @@ def load_clip(
             try:
                 with np.load(fn) as z:
                     return _clip_from_uint8(z['frames'], z['masks'], fps=float(z['fps']) if fps is None else fps,
-                                            name=str(z['name']), object_names=[str(s) for s in z['object_names']])
+                                            name=str(z['name']), object_names=[str(s) for s in z['object_names']], **meta)
             except Exception: pass   # unreadable cache entry: decode again and overwrite it
     _validate_files(cf)
     rgb, m = (_decode_video_clip if cf.layout == 'video' else _decode_images)(cf, scale, frames)
@@ -492,7 +547,7 @@ def load_clip(
     if fn is not None:
         try: _atomic_save_npz(fn, frames=rgb, masks=m, fps=np.float64(vfps), name=np.str_(cf.name), object_names=np.array(list(cf.masks), dtype=str))
         except OSError as e: print(f"npr_lib: could not write clip cache {fn}: {e}")
-    return _clip_from_uint8(rgb, m, fps=vfps if fps is None else fps, name=cf.name, object_names=list(cf.masks))
+    return _clip_from_uint8(rgb, m, fps=vfps if fps is None else fps, name=cf.name, object_names=list(cf.masks), **meta)
 
 # %% ../nbs/02_clip.ipynb #a379d2d2
 def save_clip(
@@ -507,6 +562,53 @@ def save_clip(
     else:
         for k, obj in enumerate(clip.object_names): save_png_frames(clip.masks[:, k], folder/'masks'/obj)
     return folder
+
+# %% ../nbs/02_clip.ipynb #e392dd39
+def open_clip(
+    clip:str|Path, # clip folder or video file, or 'synthetic'
+    scale:float=1.0, # downscale factor
+    frames=None, # frame selection, see `frames_selection`
+    masks:str|Path|None=None, # a folder of masks: a video's, or to use instead of a folder clip's own
+    cache:bool=True, # use the decode cache
+    seed:int=0, # the synthetic clip's seed
+)->Clip: # with its `numbers` and `source`
+    "Load a clip by name: a path through `load_clip`, or the synthetic clip."
+    sel = frames_selection(frames)
+    if str(clip) != 'synthetic': return load_clip(clip, scale=scale, frames=sel, cache=cache, masks=masks)
+    from npr_lib.synthetic import make_synthetic
+    n = sel[1] if isinstance(sel, tuple) and sel[0] in (0, None) and sel[1] else 24
+    c, _ = make_synthetic(H=max(8, round(128*scale)), n_frames=n, seed=seed)
+    idx = frame_indices(sel, c.N)
+    return Clip(c.frames[idx], c.masks[idx], fps=c.fps, name=c.name, object_names=c.object_names, numbers=[i + 1 for i in idx],
+                source=dict(clip='synthetic', scale=float(scale), frames=frames_param(frames), seed=int(seed)))
+
+# %% ../nbs/02_clip.ipynb #cd031eb6
+def clip_summary(
+    clip:Clip, # the clip
+)->dict: # JSON-ready summary
+    "Frames, size, frame rate and, per object, mask coverage and the frames where the mask is empty."
+    from npr_lib.geometry import latitude_weights
+    w = latitude_weights(clip.H, clip.frames.device)[:, None]
+    w = w/(w.sum()*clip.W)
+    objects = {}
+    for k, name in enumerate(clip.object_names):
+        m = clip.masks[:, k].float()
+        objects[name] = dict(pixel_coverage=round(m.mean().item(), 5), sphere_coverage=round((m*w).sum((1, 2)).mean().item(), 5),
+                             empty_frames=[i for i in range(clip.N) if not m[i].any()])
+    return dict(name=clip.name, frames=clip.N, height=clip.H, width=clip.W, fps=clip.fps, seconds=round(clip.N/clip.fps, 3),
+                mean_color=[round(v, 4) for v in clip.frames.mean((0, 2, 3)).tolist()], objects=objects)
+
+def format_summary(
+    s:dict, # from `clip_summary`
+)->str: # a few lines of text
+    "A few readable lines from a clip summary."
+    lines = [f"{s['name']}: {s['frames']} frames, {s['width']}×{s['height']} (W×H), {s['fps']:g} fps, {s['seconds']:g} s",
+             f"  masks: {len(s['objects'])} object{'s' if len(s['objects']) != 1 else ''}"]
+    for name, o in s['objects'].items():
+        present = s['frames'] - len(o['empty_frames'])
+        lines.append(f"    {name:<14} {100*o['pixel_coverage']:5.1f}% of the pixels, {100*o['sphere_coverage']:5.1f}% of the sphere, "
+                     f"in {present}/{s['frames']} frames" + (f" (empty: {o['empty_frames'][:10]})" if o['empty_frames'] else ''))
+    return '\n'.join(lines)
 
 # %% ../nbs/02_clip.ipynb #8c09ac91
 def shared_clip_dir(
