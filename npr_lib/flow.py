@@ -20,8 +20,8 @@ from .files import atomic_path
 
 # %% auto #0
 __all__ = ['FLOW_METHODS', 'wrap_dx', 'pad_longitude', 'sample_points', 'sample_with_flow', 'dis_engine', 'raft_model',
-           'flow_pair', 'consistency_mask', 'compute_flow', 'flow_to_rgb', 'save_flow', 'load_flow', 'flow_for_clip',
-           'export_lna_flow', 'import_lna_flow']
+           'flow_pair', 'consistency_mask', 'compute_flow', 'flow_to_rgb', 'flow_wheel', 'flow_stats', 'flow_figures',
+           'save_flow', 'load_flow', 'flow_for_clip', 'export_lna_flow', 'import_lna_flow']
 
 # %% ../nbs/05_flow.ipynb #dcef02fe
 def wrap_dx(
@@ -186,6 +186,63 @@ def flow_to_rgb(
     hsv = np.rint(hsv).astype(np.uint8).reshape(-1, *mag.shape[-2:], 3)
     rgb = np.stack([cv2.cvtColor(h, cv2.COLOR_HSV2RGB) for h in hsv])
     return rgb.reshape(*mag.shape, 3)
+
+# %% ../nbs/05_flow.ipynb #3a96cf8f
+def flow_wheel(
+    size:int=128, # pixels across
+)->np.ndarray: # uint8 (size, size, 3); white outside the disc
+    "The colour key of `flow_to_rgb`: a displacement from the centre to a pixel has that pixel's colour."
+    r = np.linspace(-1, 1, size, dtype=np.float32)
+    dx, dy = np.meshgrid(r, r)
+    img = flow_to_rgb(np.stack([dx, dy]), max_mag=1.0)
+    img[np.hypot(dx, dy) > 1] = 255
+    return img
+
+def flow_stats(
+    flow:dict, # from `compute_flow`
+)->dict: # JSON-ready numbers
+    "Share of trusted pixels and mean flow length, to print and keep."
+    return dict(pairs=int(flow['forward'].shape[0]), gap=int(flow.get('gap', 1)),
+                trusted_forward=round(flow['forward_valid'].float().mean().item(), 4),
+                trusted_backward=round(flow['backward_valid'].float().mean().item(), 4),
+                mean_length_px=round(flow['forward'].norm(dim=1).mean().item(), 3))
+
+# %% ../nbs/05_flow.ipynb #4de5d9b1
+def flow_figures(
+    clip:Clip, # the clip (its `numbers` name the files)
+    flow:dict, # its flow, from `compute_flow`/`flow_for_clip`
+    folder:str|Path, # where the PNGs go
+    n:int=3, # number of frame pairs shown
+)->list[Path]: # the files written
+    "Colour-coded forward flow and consistency masks of a few frame pairs, the colour wheel, and an overview figure."
+    import matplotlib.pyplot as plt
+    from npr_lib.image import save_png
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    numbers = clip.numbers
+    M, gap = flow['forward'].shape[0], flow.get('gap', 1)
+    ks = sorted(set(np.linspace(0, M - 1, min(n, M)).round().astype(int).tolist()))
+    fw = flow['forward'][ks]
+    scale = max(float(torch.quantile(fw.norm(dim=1).flatten()[::max(1, fw[:, 0].numel()//100_000)], 0.99)), 0.5)
+    files, rows = [], []
+    for k, f in zip(ks, fw):
+        a, b = numbers[k], numbers[k + gap]
+        rgb, valid = flow_to_rgb(f, max_mag=scale), flow['forward_valid'][k]
+        files.append(save_png(rgb, folder/f'flow_{a:05d}_{b:05d}.png'))
+        files.append(save_png(valid.float(), folder/f'valid_{a:05d}_{b:05d}.png'))
+        rows.append((k, a, b, rgb, valid))
+    wheel = flow_wheel()
+    files.append(save_png(wheel, folder/'flow_wheel.png'))
+    fig, axs = plt.subplots(len(rows), 3, figsize=(13, 2.3*len(rows) + 0.4), squeeze=False)
+    for (k, a, b, rgb, valid), ax in zip(rows, axs):
+        ax[0].imshow(clip.frames[k].permute(1, 2, 0).clamp(0, 1).cpu()); ax[0].set_title(f'frame {a}', fontsize=9)
+        ax[1].imshow(rgb); ax[1].set_title(f'flow {a} → {b} (full brightness: {scale:.1f} px)', fontsize=9)
+        ax[2].imshow(valid.cpu(), cmap='gray', vmin=0, vmax=1); ax[2].set_title(f'trusted: {valid.float().mean().item():.0%} of the pixels', fontsize=9)
+        for x in ax: x.axis('off')
+    fig.tight_layout(rect=(0.06, 0, 1, 1))
+    inset = fig.add_axes([0.005, 0.005, 0.055, 0.055*13/(2.3*len(rows) + 0.4)]); inset.imshow(wheel); inset.axis('off')
+    with atomic_path(folder/'flow_overview.png') as tmp: fig.savefig(tmp, dpi=80, format='png')
+    plt.close(fig); files.append(folder/'flow_overview.png')
+    return files
 
 # %% ../nbs/05_flow.ipynb #4acb73e1
 _FLOW_VERSION = 1
