@@ -193,7 +193,7 @@ def masks_load_hint(
     if p.is_file(): return f"load with load_clip('{p}', masks='{out/'masks'}'){sel}"
     fdir = find_clip_files(p).frames[0].parent
     if fdir.resolve() == (out/'frames').resolve(): return f"load with load_clip('{out}'){sel}"
-    return f"to load frames and masks together: load_clip('{p}', masks='{out/'masks'}'), or npr fit {p} --masks {out/'masks'}{sel}"
+    return f"to load frames and masks together: load_clip('{p}', masks='{out/'masks'}'){sel}"
 
 def mask_files(
     clip:Clip, # the loaded clip
