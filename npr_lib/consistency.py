@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .flow import sample_with_flow, sample_points
-from .geometry import latitude_weights, pixel_to_unit, unit_to_pixel
-from .losses import tangent_frame
-from .edit import seam_steps, premultiply
+from .geometry import latitude_weights, pixel_to_unit, unit_to_pixel, tangent_frame
+from .image import premultiply, to_uint8
+from .edit import seam_steps
 
 # %% auto #0
 __all__ = ['warp_by_flow', 'edit_warp_error', 'propagate_overlay', 'frame_features', 'match_features', 'feature_tracks',
@@ -79,7 +79,7 @@ def frame_features(
     sift = cv2.SIFT_create()
     out = []
     for f in frames:
-        gray = cv2.cvtColor((f.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy(), cv2.COLOR_RGB2GRAY)
+        gray = cv2.cvtColor(to_uint8(f.permute(1, 2, 0)), cv2.COLOR_RGB2GRAY)
         kp, desc = sift.detectAndCompute(gray, None)
         out.append((np.array([p.pt for p in kp], np.float32).reshape(-1, 2), desc))
     return out

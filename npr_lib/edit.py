@@ -13,15 +13,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .geometry import lonlat_to_unit, unit_to_lonlat, unit_grid, pixel_grid, sample_equirect, pad_sphere, CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect
+from .geometry import (lonlat_to_unit, unit_to_lonlat, unit_to_pixel, unit_grid, pixel_grid, sample_equirect, pad_sphere,
+                              CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect, lonlat_frame, chunked)
+from .image import premultiply, unpremultiply, save_png
 from .model import LayeredAtlas, composite_weights, layer_names, layer_index
 from .files import atomic_write_text
 
 # %% auto #0
-__all__ = ['load_rgba', 'text_image', 'tangent_frame', 'premultiply', 'unpremultiply', 'as_rgba', 'stamp_texture', 'seam_steps',
-           'hsv_to_rgb', 'rgb_to_hsv', 'checkerboard_texture', 'recolour', 'composite_over', 'resize_texture',
-           'equirect_to_strip', 'strip_to_equirect', 'load_atlas_edit', 'prefilter_texture', 'render_edited',
-           'frame_edit_to_atlas', 'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run']
+__all__ = ['load_rgba', 'text_image', 'as_rgba', 'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv',
+           'checkerboard_texture', 'recolour', 'composite_over', 'resize_texture', 'equirect_to_strip',
+           'strip_to_equirect', 'load_atlas_edit', 'prefilter_texture', 'render_edited', 'frame_edit_to_atlas',
+           'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run']
 
 # %% ../nbs/15_edit.ipynb #84a447a9
 def _as_rgba(a:np.ndarray, name:str)->Tensor:
@@ -82,27 +84,6 @@ def text_image(
     return torch.cat([f*c + (1 - f)*oc, torch.maximum(f, e)[None]])
 
 # %% ../nbs/15_edit.ipynb #217ce18a
-def tangent_frame(
-    lon:float, # centre longitude, degrees
-    lat:float, # centre latitude, degrees
-    rotation:float=0., # counter-clockwise turn, degrees
-)->tuple[Tensor,Tensor,Tensor]: # (centre, right, up) unit vectors (3,)
-    "The centre direction and the stamp's right and up axes on the tangent plane there."
-    lo, la, r = (math.radians(float(a)) for a in (lon, lat, rotation))
-    c = torch.tensor([math.cos(la)*math.cos(lo), math.cos(la)*math.sin(lo), math.sin(la)])
-    east = torch.tensor([-math.sin(lo), math.cos(lo), 0.])
-    north = torch.tensor([-math.sin(la)*math.cos(lo), -math.sin(la)*math.sin(lo), math.cos(la)])
-    return c, math.cos(r)*east + math.sin(r)*north, -math.sin(r)*east + math.cos(r)*north
-
-def premultiply(rgba:Tensor)->Tensor:
-    "RGBA (4, ...) with colour multiplied by alpha."
-    return torch.cat([rgba[:3]*rgba[3:4], rgba[3:4]])
-
-def unpremultiply(pm:Tensor)->Tensor:
-    "Premultiplied RGBA (4, ...) back to straight colour (0 where transparent)."
-    a = pm[3:4]
-    return torch.cat([torch.where(a > 1e-6, pm[:3]/a.clamp_min(1e-6), torch.zeros_like(pm[:3])).clamp(0, 1), a.clamp(0, 1)])
-
 def as_rgba(img:Tensor)->Tensor:
     "A (3|4, h, w) image as float RGBA (opaque when it has three channels)."
     img = torch.as_tensor(img).float()
@@ -126,7 +107,7 @@ def stamp_texture(
     if w > 2*texels:  # far more pixels than texels: area-average first, no aliasing
         f = 2*texels/w
         img = F.interpolate(img[None], size=(max(1, round(h*f)), max(1, round(w*f))), mode='area')[0]
-    c, right, up = tangent_frame(lon, lat, rotation)
+    c, right, up = lonlat_frame(*(math.radians(float(a)) for a in (lon, lat, rotation)))
     d = unit_grid(H, 2*H)
     z = d @ c
     half = math.tan(math.radians(size)/2)
@@ -338,28 +319,26 @@ def render_edited(
     pm = {l: (prefilter_texture(premultiply(t), H) if antialias else premultiply(t)).to(dev) for l, t in edits.items()}
     layers = sorted(set(edits) | set(recolours))
     grid = unit_grid(H, W, dev).reshape(-1, 3)
+    def edit_pixels(v, fs, k):  # directions (p, 3) and original colours (p, 3) of frame k → edited colours, edit alpha
+        kk = torch.full((len(v),), k, device=dev, dtype=torch.long)
+        w = composite_weights(model.alphas(v, kk))
+        a_sum, add = torch.zeros(len(v), 1, device=dev), torch.zeros_like(fs)
+        for l in layers:
+            u = model.layers[l].mapping(v, kk)[0]
+            if l in pm:
+                e = sample_equirect(pm[l], u).T  # (p, 4) premultiplied: a·rgb, a
+                col = e[:, :3]*model.layers[l].shading(u, kk) if shading else e[:, :3]
+                a_sum += w[:, l:l + 1]*e[:, 3:]
+                add += w[:, l:l + 1]*col
+        o = (1 - a_sum)*fs + add
+        for l, rc in recolours.items(): o = o + w[:, l:l + 1]*(recolour(o, dim=-1, **rc) - o)
+        return o.clamp(0, 1), a_sum
     from tqdm.auto import tqdm
     for i in tqdm(range(n), desc='rendering edit', disable=not progress):
         k, orig = idx[i], frames[src[i]].float()
         if not layers: rgb[i] = orig.cpu()
         else:
-            f = orig.to(dev).reshape(3, -1).T
-            out, A = torch.empty_like(f), torch.zeros(len(f), 1, device=dev)
-            for s in range(0, len(grid), chunk):
-                v, fs = grid[s:s + chunk], f[s:s + chunk]
-                kk = torch.full((len(v),), k, device=dev, dtype=torch.long)
-                w = composite_weights(model.alphas(v, kk))
-                a_sum, add = torch.zeros(len(v), 1, device=dev), torch.zeros_like(fs)
-                for l in layers:
-                    u = model.layers[l].mapping(v, kk)[0]
-                    if l in pm:
-                        e = sample_equirect(pm[l], u).T  # (p, 4) premultiplied: a·rgb, a
-                        col = e[:, :3]*model.layers[l].shading(u, kk) if shading else e[:, :3]
-                        a_sum += w[:, l:l + 1]*e[:, 3:]
-                        add += w[:, l:l + 1]*col
-                o = (1 - a_sum)*fs + add
-                for l, rc in recolours.items(): o = o + w[:, l:l + 1]*(recolour(o, dim=-1, **rc) - o)
-                out[s:s + chunk], A[s:s + chunk] = o.clamp(0, 1), a_sum
+            out, A = chunked(lambda v, fs: edit_pixels(v, fs, k), grid, orig.to(dev).reshape(3, -1).T, chunk=chunk)
             rgb[i] = out.T.reshape(3, H, W).cpu()
             edit_alpha[i] = A.T.reshape(1, H, W).cpu()
         if callback is not None: callback(i, n)
@@ -384,21 +363,23 @@ def frame_edit_to_atlas(
     pm = premultiply(fe).to(dev)
     u_all = unit_grid(H_atlas, 2*H_atlas, dev).reshape(-1, 3)
     cos_tol = math.cos(math.radians(cycle_tol_deg))
-    out = {}
-    for l, layer in enumerate(model.layers):
-        tex = torch.zeros(4, len(u_all), device=dev)
-        for s in range(0, len(u_all), chunk):
-            u = u_all[s:s + chunk]
-            kk = torch.full((len(u),), int(k), device=dev, dtype=torch.long)
-            v = layer.backward_mapping(u, kk, layer.mapping.rotation(kk))
-            e = sample_equirect(pm, v)
-            sel = (e[3] > 0).nonzero()[:, 0]
-            if not len(sel): continue
+    def carry(u, l):  # atlas points (p, 3) of layer l → the drawing there, premultiplied (p, 4); 0 where it does not land
+        layer = model.layers[l]
+        kk = torch.full((len(u),), int(k), device=dev, dtype=torch.long)
+        v = layer.backward_mapping(u, kk, layer.mapping.rotation(kk))
+        e = sample_equirect(pm, v)
+        tex = torch.zeros_like(e)
+        sel = (e[3] > 0).nonzero()[:, 0]
+        if len(sel):
             vs, ks = v[sel], kk[sel]
             w = composite_weights(model.alphas(vs, ks))[:, l]
             back = layer.mapping(vs, ks)[0]
             keep = (w >= min_weight) & ((back*u[sel]).sum(-1) >= cos_tol)
-            tex[:, s + sel] = e[:, sel]*keep
+            tex[:, sel] = e[:, sel]*keep
+        return tex.T
+    out = {}
+    for l in range(len(model.layers)):
+        tex = chunked(lambda u: carry(u, l), u_all, chunk=chunk).T
         if tex[3].max() > 0: out[l] = unpremultiply(tex).reshape(4, H_atlas, 2*H_atlas).to(fe.device)
     return out
 
@@ -417,15 +398,13 @@ def atlas_coverage(
     h = frame_H or max(8, H//4)
     grid = unit_grid(h, 2*h, dev).reshape(-1, 3)
     hit = torch.zeros(H*2*H, device=dev)
-    for k in range(model.n_frames):
-        for s in range(0, len(grid), chunk):
-            v = grid[s:s + chunk]
-            kk = torch.full((len(v),), k, device=dev, dtype=torch.long)
-            seen = composite_weights(model.alphas(v, kk))[:, layer] > min_weight
-            if not seen.any(): continue
-            from npr_lib.geometry import unit_to_pixel
-            x, y = unit_to_pixel(model.layers[layer].mapping(v[seen], kk[seen])[0], H, 2*H)
-            hit[y.round().long().clamp(0, H - 1)*2*H + x.round().long() % (2*H)] = 1
+    def texels(v, k):  # frame directions (p, 3) → indices of the atlas texels frame k shows of the layer there
+        kk = torch.full((len(v),), k, device=dev, dtype=torch.long)
+        seen = composite_weights(model.alphas(v, kk))[:, layer] > min_weight
+        if not seen.any(): return torch.zeros(0, dtype=torch.long, device=dev)
+        x, y = unit_to_pixel(model.layers[layer].mapping(v[seen], kk[seen])[0], H, 2*H)
+        return y.round().long().clamp(0, H - 1)*2*H + x.round().long() % (2*H)
+    for k in range(model.n_frames): hit[chunked(lambda v: texels(v, k), grid, chunk=chunk)] = 1
     hit = F.max_pool2d(F.pad(hit.reshape(1, 1, H, 2*H), (2, 2, 2, 2), mode='circular'), 5, stride=1)[0, 0]
     return hit.cpu()
 
@@ -434,12 +413,10 @@ def _frame_layers(model:LayeredAtlas, k:int, H:int, W:int, chunk:int=2**16)->dic
     "Weights (L,H,W), atlas points (L,H,W,3) and the model's colour (3,H,W) of frame k."
     dev = next(model.parameters()).device
     grid = unit_grid(H, W, dev).reshape(-1, 3)
-    parts = {'weights': [], 'uv': [], 'rgb': []}
-    for s in range(0, len(grid), chunk):
-        v = grid[s:s + chunk]
+    def layers(v):
         o = model(v, torch.full((len(v),), k, device=dev, dtype=torch.long))
-        for key in parts: parts[key].append(o[key].cpu())
-    w, uv, rgb = (torch.cat(parts[key]) for key in ('weights', 'uv', 'rgb'))
+        return tuple(o[key] for key in ('weights', 'uv', 'rgb'))
+    w, uv, rgb = chunked(layers, grid, chunk=chunk, out_device='cpu')
     return dict(weights=w.T.reshape(-1, H, W), uv=uv.permute(1, 0, 2).reshape(-1, H, W, 3), rgb=rgb.T.reshape(3, H, W))
 
 @torch.no_grad()
@@ -454,13 +431,13 @@ def export_atlases(
     frame:int=0, # frame of the checkerboard renders
 )->dict[str,Path]: # name → written file
     "Write each layer's atlas (equirect and cubemap RGBA PNGs) and checkerboard renders that show the mappings."
-    from npr_lib.evaluate import atlas_texture, save_rgba_png
+    from npr_lib.evaluate import atlas_texture
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     names = layer_names(model, object_names)
     paths = {}
     def save(img, name):
         p = out/f'{name}.png'
-        save_rgba_png(img, p)
+        save_png(img, p)
         paths[name] = p
     for l, name in enumerate(names):
         if rendered is not None: tex = atlas_texture(model, l, H, rendered)
@@ -480,18 +457,22 @@ def export_atlases(
     return paths
 
 # %% ../nbs/15_edit.ipynb #5448179b
+def _default_layer_names(last:int)->list[str]:
+    "`layer_names` for layers 0…`last` when the model is not at hand: 'background', 'foreground_1', …"
+    from types import SimpleNamespace
+    return layer_names(SimpleNamespace(n_objects=last))
+
 def write_edit(
     out_dir:str|Path, # folder to write into
     edited:Tensor, # (N, 3, H, W) edited frames
     originals:Tensor, # (N, 3, H, W) the original frames
     fps:float=30., # frame rate
     edits:dict[int,Tensor]|None=None, # layer index → RGBA edit texture, saved as atlases/edit_<layer>.png
-    names:list[str]|dict|None=None, # layer names by index (`layer_names`); 'background', 'foreground_<i>' otherwise
+    names:list[str]|dict|None=None, # layer names by index (`layer_names`); `layer_names` without object names otherwise
     side_by_side:bool=True, # before/after side by side (True) or the original above the edited (False)
 )->dict[str,Path]: # 'edited', 'frames', 'before_after', 'edit_<layer>' → paths
     "Write the edited video, its frames as PNGs, a before/after video and the edit textures."
     from npr_lib.video import write_video, save_png_frames
-    from npr_lib.evaluate import save_rgba_png
     if edited.shape != originals.shape: raise ValueError(f"write_edit: edited {tuple(edited.shape)} and originals {tuple(originals.shape)} differ")
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     paths = {'edited': write_video(edited, out/'edited.mp4', fps=fps)}
@@ -502,10 +483,11 @@ def write_edit(
     paths['frames'] = folder
     both = torch.cat([originals.float(), edited.float()], 3 if side_by_side else 2)
     paths['before_after'] = write_video(both, out/'before_after.mp4', fps=fps, spherical=False)
+    if names is None and edits: names = _default_layer_names(max(edits))
     for l, tex in (edits or {}).items():
-        name = names[l] if names is not None else ('background' if l == 0 else f'foreground_{l}')
+        name = names[l]
         p = out/'atlases'/f'edit_{name}.png'
-        save_rgba_png(as_rgba(tex), p)
+        save_png(as_rgba(tex), p)
         paths[f'edit_{name}'] = p
     return paths
 

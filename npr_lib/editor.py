@@ -15,24 +15,14 @@ import torch.nn.functional as F
 from torch import Tensor
 import ipywidgets as widgets
 from .model import layer_names, layer_index
+from .image import encode_png
 from .edit import load_rgba, text_image, stamp_texture, render_edited, write_edit
 from .view import viewport, over_checkerboard
 
 # %% auto #0
-__all__ = ['png_bytes', 'hex_to_rgb', 'upload_entry', 'image_from_upload', 'AtlasEditor']
+__all__ = ['hex_to_rgb', 'upload_entry', 'image_from_upload', 'AtlasEditor']
 
 # %% ../nbs/17_editor.ipynb #dfa66142
-def png_bytes(
-    img:Tensor, # (1|3|4, h, w) image in [0, 1]
-)->bytes: # PNG file contents
-    "PNG encoding of an image, for an `ipywidgets.Image`."
-    import cv2
-    a = (img.detach().float().cpu().clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy()
-    if a.shape[-1] in (3, 4): a = cv2.cvtColor(a, cv2.COLOR_RGBA2BGRA if a.shape[-1] == 4 else cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode('.png', a)
-    if not ok: raise ValueError(f"png_bytes: could not encode an image of shape {tuple(img.shape)}")
-    return buf.tobytes()
-
 def hex_to_rgb(
     colour:str, # '#rrggbb' (or '#rgb') as a ColorPicker gives it
 )->tuple[float,float,float]: # RGB in [0, 1]
@@ -307,19 +297,19 @@ class AtlasEditor:
             return
         self._dirty = False
         try:
-            self.stamp_view.value = png_bytes(over_checkerboard(_thumbnail(self.stamp())))
+            self.stamp_view.value = encode_png(over_checkerboard(_thumbnail(self.stamp())))
             self._preview_img = self.preview()
             self._say('')
         except Exception as e:
             self._preview_img = self.preview_frames[self.frame.value]
             self.stamp_view.value = b''
             self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
-        self.frame_view.value = png_bytes(self._preview_img)
+        self.frame_view.value = encode_png(self._preview_img)
         self._refresh_view()
 
     def _refresh_view(self, *_):
         if self._held:
             self._dirty = True
             return
-        try: self.viewport_view.value = png_bytes(self.view())
+        try: self.viewport_view.value = encode_png(self.view())
         except Exception as e: self._say(f"view: {e}", error=True)

@@ -14,8 +14,9 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['CUBE_FACES', 'wrap_lon', 'pixel_to_lonlat', 'lonlat_to_pixel', 'lonlat_to_unit', 'unit_to_lonlat', 'pixel_to_unit',
            'unit_to_pixel', 'frame_to_time', 'time_to_frame', 'pixel_grid', 'unit_grid', 'latitude_weights',
-           'fibonacci_sphere', 'pad_sphere', 'sample_equirect', 'rotation_matrix', 'rotate_equirect', 'viewport_dirs',
-           'render_viewport', 'equirect_to_cubemap', 'cubemap_to_equirect', 'graticule']
+           'fibonacci_sphere', 'tangent_frame', 'lonlat_frame', 'pad_sphere', 'sample_equirect', 'rotation_matrix',
+           'rotate_equirect', 'viewport_dirs', 'render_viewport', 'equirect_to_cubemap', 'cubemap_to_equirect',
+           'graticule', 'chunked']
 
 # %% ../nbs/00_geometry.ipynb #705bef76
 def wrap_lon(
@@ -130,6 +131,26 @@ def fibonacci_sphere(
     lon = i*math.pi*(3 - math.sqrt(5))
     r = torch.sqrt(1 - z*z)
     return torch.stack([r*torch.cos(lon), r*torch.sin(lon), z], -1).float()
+
+# %% ../nbs/00_geometry.ipynb #ffd661e5
+def tangent_frame(
+    v:Tensor, # (B, 3) unit vectors
+)->tuple[Tensor,Tensor]: # two (B, 3) unit tangent vectors, orthogonal to v and to each other
+    "An orthonormal tangent basis at each direction (well defined at the poles too)."
+    helper = torch.where(v[:, 2:3].abs() < 0.9, v.new_tensor([0., 0, 1]).expand_as(v), v.new_tensor([1., 0, 0]).expand_as(v))
+    e1 = F.normalize(torch.cross(helper, v, dim=-1), dim=-1)
+    return e1, torch.cross(v, e1, dim=-1)
+
+def lonlat_frame(
+    lon:float, # longitude of the centre, radians
+    lat:float, # latitude of the centre, radians
+    rotation:float=0., # counter-clockwise turn of the axes about the centre, radians
+)->tuple[Tensor,Tensor,Tensor]: # (centre, right, up): (3,) unit vectors; right = east and up = north when rotation = 0
+    "The direction at `(lon, lat)` and the east and north axes of its tangent plane, turned counter-clockwise by `rotation`."
+    c = torch.tensor([math.cos(lat)*math.cos(lon), math.cos(lat)*math.sin(lon), math.sin(lat)])
+    east = torch.tensor([-math.sin(lon), math.cos(lon), 0.])
+    north = torch.tensor([-math.sin(lat)*math.cos(lon), -math.sin(lat)*math.sin(lon), math.cos(lat)])
+    return c, math.cos(rotation)*east + math.sin(rotation)*north, -math.sin(rotation)*east + math.cos(rotation)*north
 
 # %% ../nbs/00_geometry.ipynb #b7d4418f
 def pad_sphere(
@@ -265,3 +286,35 @@ def graticule(
     seam = (lon_d < -180 + px) | (lon_d > 180 - px)
     img[:, seam] = torch.tensor([0.9, 0.1, 0.1])[:, None]
     return img
+
+# %% ../nbs/00_geometry.ipynb #0ff240b1
+def _cat_pieces(pieces:list):
+    p = pieces[0]
+    if isinstance(p, Tensor): return torch.cat(pieces)
+    if isinstance(p, dict): return {k: _cat_pieces([q[k] for q in pieces]) for k in p}
+    if isinstance(p, (tuple, list)): return type(p)(_cat_pieces(list(q)) for q in zip(*pieces))
+    if p is None: return None
+    raise TypeError(f"chunked: fn returned a {type(p).__name__}; return a Tensor, or a dict, tuple or list of Tensors")
+
+def _to_device(r, device):
+    if isinstance(r, Tensor): return r.to(device)
+    if isinstance(r, dict): return {k: _to_device(x, device) for k, x in r.items()}
+    if isinstance(r, (tuple, list)): return type(r)(_to_device(x, device) for x in r)
+    return r
+
+def chunked(
+    fn, # called as fn(*pieces) on the same rows of every input; returns a Tensor, or a dict, tuple or list of Tensors
+    *xs:Tensor, # inputs of the same length along dim 0, sliced together
+    chunk:int=2**16, # rows per call
+    out_device=None, # move each piece of the result here as it comes (e.g. 'cpu'); None leaves it where fn put it
+): # fn's result for all the rows: the pieces concatenated along dim 0, in fn's structure
+    "Apply `fn` to `chunk` rows of the inputs at a time and concatenate the results: one call on all rows, in bounded memory."
+    if not xs: raise ValueError("chunked: no inputs; pass the tensors to slice after fn")
+    n = len(xs[0])
+    if any(len(x) != n for x in xs): raise ValueError(f"chunked: inputs of {[len(x) for x in xs]} rows; they must have the same number")
+    if chunk < 1: raise ValueError(f"chunked: chunk must be a positive number of rows, got {chunk}")
+    pieces = []
+    for s in range(0, max(n, 1), chunk):  # no rows: one call on the empty inputs
+        r = fn(*(x[s:s + chunk] for x in xs))
+        pieces.append(r if out_device is None else _to_device(r, out_device))
+    return _cat_pieces(pieces)

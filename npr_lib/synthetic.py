@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .geometry import wrap_lon, unit_to_pixel, unit_grid, frame_to_time, rotation_matrix
+from .geometry import wrap_lon, unit_to_pixel, unit_grid, frame_to_time, rotation_matrix, chunked
 from .clip import Clip, save_clip
 
 # %% auto #0
@@ -82,12 +82,6 @@ class FourierField:
         return out.reshape(*dirs.shape[:-1], self.weights.shape[1])
 
 # %% ../nbs/04_synthetic.ipynb #b2a4d468
-def _chunked(fn, dirs:Tensor, channels:int, chunk:int=1 << 15)->Tensor:
-    "Apply `fn` (P, 3) → (P, C) to directions of any shape, a chunk at a time to keep the intermediates small."
-    d = dirs.reshape(-1, 3)
-    out = torch.cat([fn(c) for c in d.split(chunk)]) if len(d) else d.new_zeros(0, channels)
-    return out.reshape(*dirs.shape[:-1], channels)
-
 PALETTE = torch.tensor([[0.95, 0.45, 0.10], [0.10, 0.55, 0.95], [0.95, 0.85, 0.15],
                         [0.85, 0.20, 0.75], [0.20, 0.85, 0.40], [0.90, 0.15, 0.20]])
 
@@ -128,7 +122,9 @@ class Panorama:
         dirs:Tensor, # (..., 3) unit world directions
     )->Tensor: # (..., 3) colours in [0, 1]
         "The panorama's colour in the directions `dirs`."
-        return _chunked(self._colors, dirs, 3)
+        d = dirs.reshape(-1, 3)  # a chunk at a time keeps the intermediates small
+        out = chunked(self._colors, d, chunk=1 << 15) if len(d) else d.new_zeros(0, 3)
+        return out.reshape(*dirs.shape[:-1], 3)
 
     def _cell(self, i:Tensor, d:Tensor)->Tensor:
         "The colour of cell `i` (P,) at directions `d` (P, 3): stripes and a blob on the cell's colour."

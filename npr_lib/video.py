@@ -16,6 +16,7 @@ import cv2
 import torch
 from torch import Tensor
 from .files import atomic_path, atomic_write_bytes
+from .image import to_uint8, encode_png
 
 # %% auto #0
 __all__ = ['SPHERICAL_UUID', 'STEREO_MODES', 'to_uint8_frames', 'video_info', 'decode_video', 'read_video', 'encode_video', 'Box',
@@ -35,9 +36,8 @@ def to_uint8_frames(
     if not (a.ndim == 4 and a.shape[-1] == 3) and a.ndim != 3:
         raise ValueError(f"frames: expected (N,3,H,W), (N,H,W,3) or (N,H,W), got shape {np.asarray(frames).shape}")
     if a.dtype == np.uint8: return np.ascontiguousarray(a)
-    if a.dtype == bool: return a.astype(np.uint8)*255
-    if not np.issubdtype(a.dtype, np.floating): raise ValueError(f"frames: dtype must be float in [0,1] or uint8, got {a.dtype}")
-    return (np.clip(a, 0, 1)*255 + 0.5).astype(np.uint8)
+    if a.dtype != bool and not np.issubdtype(a.dtype, np.floating): raise ValueError(f"frames: dtype must be float in [0,1] or uint8, got {a.dtype}")
+    return to_uint8(a)
 
 # %% ../nbs/03_video.ipynb #0e9de44d
 def _open_video(path:Path):
@@ -417,10 +417,4 @@ def save_png_frames(
     "Save frames (RGB or grayscale) as lossless numbered PNGs `00001.png …`, each written atomically."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     u = to_uint8_frames(frames)
-    out = []
-    for i, img in enumerate(u):
-        ok, enc = cv2.imencode('.png', cv2.cvtColor(img, cv2.COLOR_RGB2BGR) if img.ndim == 3 else img)
-        if not ok: raise ValueError(f"could not encode frame {i} as PNG")
-        fn = folder/f"{start + i:05d}.png"
-        out.append(atomic_write_bytes(fn, enc.tobytes()))
-    return out
+    return [atomic_write_bytes(folder/f"{start + i:05d}.png", encode_png(img)) for i, img in enumerate(u)]

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from .geometry import (lonlat_to_unit, sample_equirect, render_viewport, viewport_dirs, rotation_matrix)
 from .files import atomic_write_text
-from .edit import premultiply
+from .image import premultiply
 
 # %% auto #0
 __all__ = ['sphere_mesh', 'sphere_figure', 'save_sphere_html', 'little_planet', 'viewport', 'show_views', 'over_checkerboard',
