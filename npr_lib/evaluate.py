@@ -7,20 +7,18 @@ Docs: https://npr-lib.github.io/npr_lib/evaluate.html.md"""
 
 # %% ../nbs/13_evaluate.ipynb #9272751e
 from __future__ import annotations
-import json, math, os, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .geometry import unit_grid, unit_to_pixel
+from .geometry import unit_grid, unit_to_pixel, chunked
 from .metrics import psnr, ws_psnr, ssim
 from .model import LayeredAtlas
-from .files import atomic_path, atomic_write_bytes, atomic_write_text
+from .files import atomic_path
 
 # %% auto #0
-__all__ = ['render_clip', 'alpha_iou', 'evaluate_model', 'atlas_texture', 'background_atlas_psnr', 'save_rgba_png',
-           'plot_training_curve', 'write_run', 'fit_clip', 'load_model', 'read_run']
+__all__ = ['render_clip', 'alpha_iou', 'evaluate_model', 'atlas_texture', 'background_atlas_psnr', 'plot_training_curve']
 
 # %% ../nbs/13_evaluate.ipynb #334c87f9
 @torch.no_grad()
@@ -41,12 +39,9 @@ def render_clip(
     keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv'] if layers else [])
     res = {key: [] for key in keys}
     for f in frames:
-        parts = {key: [] for key in keys}
-        for s in range(0, len(grid), chunk):
-            v = grid[s:s + chunk]
-            out = model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual)
-            for key in keys: parts[key].append(out[key].cpu())
-        for key in keys: res[key].append(torch.cat(parts[key]))
+        out = chunked(lambda v: {key: o for key, o in model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual).items()
+                                 if key in keys}, grid, chunk=chunk, out_device='cpu')
+        for key in keys: res[key].append(out[key])
     out = {}
     for key, vals in res.items():
         x = torch.stack(vals).reshape(len(frames), H, W, *vals[0].shape[1:])
@@ -95,7 +90,7 @@ def atlas_texture(
     "The layer's atlas as an equirectangular RGBA texture; alpha = where some frame shows this layer."
     dev = next(model.parameters()).device
     u = unit_grid(H, 2*H, dev).reshape(-1, 3)
-    rgb = torch.cat([model.layers[layer].color(u[s:s + 2**16]).cpu() for s in range(0, len(u), 2**16)])
+    rgb = chunked(model.layers[layer].color, u, out_device='cpu')
     rgb = rgb.T.reshape(3, H, 2*H)
     if coverage_from is None: return torch.cat([rgb, torch.ones(1, H, 2*H)])
     uv = coverage_from['uv'][:, layer].permute(0, 2, 3, 1).reshape(-1, 3)
@@ -134,15 +129,6 @@ def background_atlas_psnr(
     with torch.no_grad(): return (10*torch.log10(1/err())).item()
 
 # %% ../nbs/13_evaluate.ipynb #2a6493b5
-def save_rgba_png(img:Tensor, path:Path):
-    "Save a (3|4, H, W) image in [0, 1] as PNG, atomically."
-    import cv2
-    a = (img.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy()
-    a = cv2.cvtColor(a, cv2.COLOR_RGBA2BGRA if a.shape[-1] == 4 else cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode('.png', a)
-    if not ok: raise OSError(f"{path}: PNG encoding failed")
-    atomic_write_bytes(path, buf.tobytes())
-
 def plot_training_curve(history:list[dict], path:Path|None=None):
     "Loss and batch PSNR against training time."
     import matplotlib.pyplot as plt
@@ -155,83 +141,3 @@ def plot_training_curve(history:list[dict], path:Path|None=None):
         with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100)
         plt.close(fig)
     return fig
-
-# %% ../nbs/13_evaluate.ipynb #507fc041
-def write_run(
-    trainer, # a fitted `Trainer`
-    clip, # its clip
-    out_dir:str|Path, # the run's folder
-    atlas_height:int=512, # height of the exported atlas textures
-    videos:bool=True, # write the mp4s
-    source:dict|None=None, # how to reopen the clip: `clip` (path or 'synthetic'), `scale`, `frames`, `seed`
-)->dict: # the metrics written to metrics.json
-    "Evaluate a fitted trainer and write metrics.json, run.json, videos, atlases and the training curve to `out_dir`."
-    from npr_lib.video import write_video
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    model = trainer.model
-    r = render_clip(model, clip.H, clip.W, layers=True)
-    metrics = evaluate_model(model, clip, r)
-    metrics.update(train_seconds=trainer.elapsed, steps=trainer.step, config=trainer.model_cfg['name'],
-                   clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, device=str(trainer.device))
-    for i in range(len(model.layers)):
-        name = 'background' if i == 0 else f"foreground_{clip.object_names[i - 1]}"
-        save_rgba_png(atlas_texture(model, i, atlas_height, r), out/'atlases'/f'{name}.png')
-    if videos:
-        write_video(r['rgb'], out/'reconstruction.mp4', fps=clip.fps)
-        write_video(torch.cat([clip.frames, r['rgb']], 2), out/'input_vs_reconstruction.mp4', fps=clip.fps)
-        for i in range(len(model.layers)):
-            name = 'background' if i == 0 else f"foreground_{clip.object_names[i - 1]}"
-            write_video(r['layer_rgb'][:, i]*r['weights'][:, i, None], out/f'layer_{name}.mp4', fps=clip.fps)
-    if trainer.history: plot_training_curve(trainer.history, out/'training_curve.png')
-    atomic_write_text(out/'metrics.json', json.dumps(metrics, indent=2))
-    atomic_write_text(out/'history.json', json.dumps(trainer.history))
-    run = dict(source or {}, config=trainer.model_cfg['name'], object_names=list(clip.object_names), name=clip.name,
-               frames_count=clip.N, height=clip.H, width=clip.W)
-    atomic_write_text(out/'run.json', json.dumps(run, indent=1))
-    return metrics
-
-# %% ../nbs/13_evaluate.ipynb #da6d5f79
-def fit_clip(
-    clip, # a `Clip` (`npr_lib.cli.open_clip` loads one from a path or 'synthetic')
-    out_dir:str|Path, # where the run goes
-    config:str='fast', # model configuration
-    minutes:float|None=10., # training time budget
-    steps:int|None=None, # or a step budget
-    device:str='auto', # 'auto', 'cpu' or 'cuda'
-    seed:int=0, # seed for initialisation and sampling
-    resume:bool=True, # continue from out_dir/checkpoint.pt when present
-    progress:bool=True, # show a progress bar
-    flow:dict|None=None, # optical flow for the flow losses
-    videos:bool=True, # write mp4s
-    source:dict|None=None, # how to reopen the clip, kept in run.json (see `write_run`)
-    **train_overrides, # passed to `Trainer`
-)->dict: # the metrics
-    "Fit a layered atlas to a clip under a budget, evaluate it and write the run to `out_dir`."
-    from npr_lib.train import Trainer
-    c = clip
-    tr = Trainer(c, config, out_dir=out_dir, device=device, seed=seed, flow=flow, **train_overrides)
-    if resume and tr.resume(): print(f"resumed {out_dir}/checkpoint.pt at step {tr.step} ({tr.elapsed:.0f} s)")
-    tr.fit(steps=steps, minutes=minutes, progress=progress)
-    return write_run(tr, c, out_dir, videos=videos, source=source)
-
-# %% ../nbs/13_evaluate.ipynb #666a8dd5
-def load_model(
-    run_dir:str|Path, # a folder written by `fit_clip` (holding checkpoint.pt)
-    device:str='cpu', # where to put the model
-)->LayeredAtlas: # the fitted model, in eval mode
-    "The fitted model of a run folder."
-    path = Path(run_dir)/'checkpoint.pt'
-    if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint; is {run_dir} an `npr fit` output folder?")
-    st = torch.load(path, map_location=device, weights_only=False)
-    model = LayeredAtlas(st['clip']['N'], st['clip']['K'], st['model_cfg']).to(device)
-    model.load_state_dict(st['model'])
-    return model.eval()
-
-def read_run(
-    run_dir:str|Path, # a folder written by `fit_clip`
-)->dict: # run.json: how to reopen the clip (`clip`, `scale`, `frames`, `seed`), `config`, `object_names`, …
-    "What a run folder says about its clip and configuration."
-    path = Path(run_dir)/'run.json'
-    if not path.exists(): raise FileNotFoundError(f"{path}: missing; is {run_dir} an `npr fit` output folder (written by a version that keeps run.json)?")
-    try: return json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
