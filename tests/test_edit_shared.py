@@ -4,8 +4,8 @@ every edit are bit-identical to the original frames."""
 import math, time
 import pytest, torch
 import torch.nn.functional as F
-from npr_lib.cli import open_clip
-from npr_lib.evaluate import fit_clip, load_model
+from npr_lib.clip import open_clip
+from npr_lib.runs import fit_clip, load_model
 from npr_lib.geometry import pixel_grid
 from npr_lib.edit import stamp_texture, composite_over, render_edited, frame_edit_to_atlas, seam_steps
 

@@ -3,7 +3,8 @@ import json, math
 import pytest, torch
 from npr_lib.synthetic import make_synthetic
 from npr_lib.clip import load_clip
-from npr_lib.evaluate import fit_clip, load_model, render_clip, background_atlas_psnr
+from npr_lib.evaluate import render_clip, background_atlas_psnr
+from npr_lib.runs import fit_clip, load_model
 from npr_lib.cli import main
 
 SMALL = dict(atlas={'encoding': {'log2_hashmap_size': 15}}, foreground_atlas={'encoding': {'log2_hashmap_size': 14}})

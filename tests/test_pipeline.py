@@ -72,3 +72,14 @@ def test_pipeline_real_clip(tmp_path, monkeypatch, shared_clips):
     out = pipeline(str(shared_clips/"Tram"), out=str(tmp_path/"tram"), scale=0.125, frames="0:4", steps=20, quiet=True)
     s = _check_run(Path(out), 4)
     assert s["clip"]["name"] == "Tram" and s["clip"]["objects"]
+
+
+def test_parameters_are_run_pipelines():
+    "The notebook's parameters cell and `run_pipeline` (behind `npr fit`) declare the same parameters with the same defaults."
+    import inspect
+    from npr_lib.runs import run_pipeline, NOTEBOOK_SKIPS
+    nb = {k: v["default"] for k, v in pm.inspect_notebook(str(PIPELINE)).items()}
+    sig = {k: p.default for k, p in inspect.signature(run_pipeline).parameters.items() if k not in NOTEBOOK_SKIPS}
+    assert set(nb) == set(sig)
+    for k, default in sig.items():
+        if k not in ("clip", "out_dir"): assert eval(nb[k]) == default, (k, nb[k], default)

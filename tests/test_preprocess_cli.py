@@ -6,7 +6,8 @@ import cv2
 import pytest
 import torch
 
-from npr_lib.cli import main, open_clip
+from npr_lib.cli import main
+from npr_lib.clip import open_clip
 from npr_lib.clip import load_clip
 from npr_lib.flow import load_flow
 from npr_lib.video import save_png_frames
