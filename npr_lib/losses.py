@@ -11,11 +11,12 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from .geometry import tangent_frame
 
 # %% auto #0
 __all__ = ['training_weights', 'reconstruction_loss', 'unit_sphere_loss', 'sparsity_loss', 'residual_loss',
-           'alpha_bootstrap_loss', 'tangent_frame', 'rigidity_loss', 'cycle_loss', 'flow_loss', 'alpha_flow_loss',
-           'loss_terms', 'weighted_loss']
+           'alpha_bootstrap_loss', 'rigidity_loss', 'cycle_loss', 'flow_loss', 'alpha_flow_loss', 'loss_terms',
+           'weighted_loss']
 
 # %% ../nbs/11_losses.ipynb #54178848
 def training_weights(
@@ -70,14 +71,6 @@ def alpha_bootstrap_loss(
     return F.binary_cross_entropy(alpha.clamp(1e-5, 1 - 1e-5), masks)
 
 # %% ../nbs/11_losses.ipynb #1f913dcf
-def tangent_frame(
-    v:Tensor, # (B, 3) unit vectors
-)->tuple[Tensor,Tensor]: # two (B, 3) unit tangent vectors, orthogonal to v and to each other
-    "An orthonormal tangent basis at each direction (well defined at the poles too)."
-    helper = torch.where(v[:, 2:3].abs() < 0.9, v.new_tensor([0., 0, 1]).expand_as(v), v.new_tensor([1., 0, 0]).expand_as(v))
-    e1 = F.normalize(torch.cross(helper, v, dim=-1), dim=-1)
-    return e1, torch.cross(v, e1, dim=-1)
-
 def rigidity_loss(
     mapping, # callable (v, k) -> (u, raw)
     v:Tensor, # (B, 3) directions
