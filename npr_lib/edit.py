@@ -506,7 +506,7 @@ def edit_run(
     clip:str|Path|None=None, # where the clip is now, if it moved since the fit
 )->dict: # paths written (see `write_edit`) plus 'edit_json'
     "Apply edits to a fitted run and write the edited video, frames and textures."
-    from npr_lib.cli import open_run
+    from npr_lib.runs import open_run
     run_dir = Path(run_dir)
     src = clip
     model, clip, run = open_run(run_dir, device, src)

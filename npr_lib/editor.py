@@ -92,7 +92,7 @@ class AtlasEditor:
                  **kwargs, # passed to `AtlasEditor`
                 )->AtlasEditor:
         "An editor for a fitted run: its model, and its clip reopened as `run.json` describes it."
-        from npr_lib.cli import open_run
+        from npr_lib.runs import open_run
         run = Path(run_dir)
         model, clip, info = open_run(run, device)
         kwargs.setdefault('object_names', info.get('object_names') or None)

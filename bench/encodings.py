@@ -1,9 +1,13 @@
-"""Forward+backward timings of the encodings (not collected by pytest; run it as a script).
+"""    python -m bench.encodings [--variants] [--lookups] [--sizes 14 16] [--reps 5] [--threads N] [--device auto]
 
-    .venv/bin/python tests/bench_encodings.py                 # the table, CPU (and CUDA when present)
-    .venv/bin/python tests/bench_encodings.py --variants      # plus the design alternatives (lookup path, naive grid, input grads)
-    .venv/bin/python tests/bench_encodings.py --lookups --sizes  # the table lookup alternatives alone
-    .venv/bin/python tests/bench_encodings.py --threads 1 --sizes 14 16 --reps 5 --no-malloc-tune
+Forward+backward timings of the encodings. They back the speed claims of nbs/08_encodings.ipynb (the hash grid
+against the paper's positional-encoding MLP, the lookup path chosen, the naive per-level grid). Run from the
+repository root:
+
+    python -m bench.encodings                  # the table, CPU (and CUDA when present)
+    python -m bench.encodings --variants       # plus the design alternatives (lookup path, naive grid, input grads)
+    python -m bench.encodings --lookups --sizes  # the table lookup alternatives alone
+    python -m bench.encodings --threads 1 --sizes 14 16 --reps 5 --no-malloc-tune
 
 Each row times one training step's worth of work, `loss = out.square().mean(); loss.backward()`, on points on the
 unit sphere (3-D) or on the sphere × [-1, 1] (4-D), mapped to [0, 1]. Times are the median of `--reps` runs in
@@ -11,12 +15,10 @@ milliseconds (min in parentheses); "vs paper" is how many times faster than the 
 MLP on the same inputs.
 """
 import argparse, math, statistics, sys, time
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from npr_lib.encodings import (HashGrid, Frequency, MLP, grid_levels, make_encoding, tcnn_available, tune_cpu_malloc,
                                HASHGRID_CONFIG, _PRIMES)
 

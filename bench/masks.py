@@ -1,15 +1,12 @@
-"""Mask propagation on the four shared 360NPR clips: key mask = the clip's mask at the middle frame,
-IoU of the propagated masks against the clip's masks in every frame. Prints a table.
+"""    python -m bench.masks [--scale 0.5] [--refine local grabcut none] [--clips Walking_Boy …]
 
-    .venv/bin/python tests/bench_masks.py [--scale 0.5] [--refine local grabcut none] [--clips Walking_Boy …]
+Mask propagation on the four shared 360NPR clips: key mask = the clip's mask at the middle frame,
+IoU of the propagated masks against the clip's masks in every frame. Prints a table. It backs
+nbs/06_masks.ipynb (the refinement chosen and its IoU table). Run it from the repository root.
 """
 import argparse, sys, time
-from pathlib import Path
 import numpy as np
-import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from npr_lib.clip import load_clip, shared_clip_dir
 from npr_lib.flow import compute_flow
 from npr_lib.masks import propagate_mask
@@ -22,7 +19,7 @@ def iou_per_frame(masks, truth):
     return np.array([(a & b).sum()/max(1, (a | b).sum()) for a, b in zip(m, g)])
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--scale', type=float, default=0.5, help='frame scale (0.5 → 480×240)')
     p.add_argument('--refine', nargs='+', default=['none', 'grabcut', 'local'], choices=list(REFINE))
     p.add_argument('--clips', nargs='+', default=CLIPS)

@@ -1,16 +1,14 @@
-"""Person masks on the four shared 360NPR clips: the selfie-segmentation network on perspective views aimed at
-the person (`person_masks`, tracked and untracked) against the same network on the whole equirectangular frame
-(`segment_equirect`); IoU of each frame against the clip's given masks. Prints a table.
-Needs `ai-edge-litert` and the model (see `npr_lib.person.find_person_model`).
+"""    OMP_NUM_THREADS=1 python -m bench.person [--scale 0.5] [--clips Walking_Boy …] [--fov 120]
 
-    OMP_NUM_THREADS=1 .venv/bin/python tests/bench_person.py [--scale 0.5] [--clips Walking_Boy …] [--fov 120]
+Person masks on the four shared 360NPR clips: the selfie-segmentation network on perspective views aimed at
+the person (`person_masks`, tracked and untracked) against the same network on the whole equirectangular frame
+(`segment_equirect`); IoU of each frame against the clip's given masks. Prints a table. It backs
+nbs/06a_person.ipynb (views against the whole frame, and its IoU table). Needs `ai-edge-litert` and the model
+(see `npr_lib.person.find_person_model`). Run it from the repository root.
 """
 import argparse, sys, time
-from pathlib import Path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from npr_lib.clip import load_clip, shared_clip_dir
 from npr_lib.person import person_masks, segment_equirect, load_person_model
 
@@ -21,7 +19,7 @@ def iou_per_frame(masks, truth):
     return np.array([(a & b).sum()/max(1, (a | b).sum()) for a, b in zip(m, g)])
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--scale', type=float, default=0.5, help='frame scale (0.5 → 480×240)')
     p.add_argument('--clips', nargs='+', default=CLIPS)
     p.add_argument('--fov', type=float, default=120.)

@@ -1,11 +1,13 @@
-"""Benchmark: fitting with and without the optical-flow losses, same clip, same wall-clock budget.
+"""    python -m bench.flow_training [CLIP ...] [--scale 0.5] [--minutes 10] [--device auto] [--flow-gaps 1,2,4,8,16]
+                                  [--out outputs/bench_flow]
 
-    python tests/bench_flow_training.py [CLIP ...] [--scale 0.5] [--minutes 10] [--device auto] [--flow-gaps 1,2,4,8,16]
-                                        [--out outputs/bench_flow]
+Benchmark: fitting with and without the optical-flow losses, same clip, same wall-clock budget. It backs the
+flow losses of nbs/11_losses.ipynb and their gaps in nbs/12_train.ipynb ("Flow pairs": why more than one gap);
+no notebook quotes its numbers yet. Run it from the repository root.
 
 Clips default to the shared ones (Walking_Boy, Classroom, Tram, Elephant; 'synthetic' when they are absent).
-For each clip the flow is computed once for every training gap (DIS, gaps `npr_lib.train.FLOW_GAPS` unless
---flow-gaps says otherwise, cached; its time is reported but not charged to either run), then
+For each clip the flow is computed once for every training gap (DIS, the `fast` configuration's
+`training.flow_gaps` unless --flow-gaps says otherwise, cached; its time is reported but not charged to either run), then
 the `fast` configuration is trained twice under the same budget with `fit_clip` (what `npr fit` runs): without flow,
 and with the flow and alpha-flow losses. Each run is kept in OUT/<clip>/{no_flow,flow}/ (a killed benchmark resumes
 there) and can be edited with `npr edit`. Reported per run:
@@ -21,15 +23,15 @@ there) and can be edited with `npr edit`. Reported per run:
 
 Writes OUT/flow_training.json and prints a Markdown table.
 """
-import argparse, json, sys, time
+import argparse, json, time
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 import torch
-from npr_lib.cli import open_clip
-from npr_lib.clip import shared_clip_dir
-from npr_lib.flow import flow_for_clip
-from npr_lib.cli import flow_stats, flow_gap_list
-from npr_lib.evaluate import render_clip, fit_clip, load_model
+from npr_lib.clip import open_clip, shared_clip_dir
+from npr_lib.flow import flow_for_clip, flow_stats
+from npr_lib.preprocess import flow_gap_list
+from npr_lib.evaluate import render_clip
+from npr_lib.runs import fit_clip, load_model
+from npr_lib.files import atomic_write_text
 from npr_lib.geometry import pixel_to_unit, sample_equirect, latitude_weights
 
 SHARED = ('Walking_Boy', 'Classroom', 'Tram', 'Elephant')
@@ -75,13 +77,13 @@ def run(clip, source, train_flow, full_flow, minutes, device, seed, out_dir):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('clips', nargs='*', help="clip folders or 'synthetic'; the shared clips by default")
     ap.add_argument('--scale', type=float, default=0.5)
     ap.add_argument('--minutes', type=float, default=10.)
     ap.add_argument('--frames', default=None)
     ap.add_argument('--method', default='dis')
-    ap.add_argument('--flow-gaps', default=None, help="frame gaps of the training flow, e.g. '1,4,16'; npr_lib.train.FLOW_GAPS by default")
+    ap.add_argument('--flow-gaps', default=None, help="frame gaps of the training flow, e.g. '1,4,16'; the fast configuration's training.flow_gaps by default")
     ap.add_argument('--device', default='auto')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default='outputs/bench_flow')
@@ -118,7 +120,7 @@ if __name__ == '__main__':
     print(f"\n{a.minutes:g} min per run, scale {a.scale:g}, flow {a.method} (trusted share of pixels in the warp error: "
           + ', '.join(f"{n} {r['flow_stats']['trusted_forward']:.0%}" for n, r in results.items()) + ")\n")
     print(table)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out/'flow_training.json').write_text(json.dumps(dict(minutes=a.minutes, scale=a.scale, method=a.method, device=a.device,
-                                                          results=results, table=table), indent=1))
+    out = Path(a.out)
+    atomic_write_text(out/'flow_training.json', json.dumps(dict(minutes=a.minutes, scale=a.scale, method=a.method, device=a.device,
+                                                                results=results, table=table), indent=1))
     print(f"\nwrote {out/'flow_training.json'}")

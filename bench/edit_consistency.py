@@ -1,7 +1,9 @@
-"""Benchmark: how steady an atlas edit is, against pasting the edit into one frame and carrying it along the flow.
+"""    python -m bench.edit_consistency RUN_DIR [RUN_DIR ...] [--gaps 1,4,8,16,24] [--measure dis,farneback]
+                                     [--out outputs/bench_edit] [--pictures DIR]
 
-    python tests/bench_edit_consistency.py RUN_DIR [RUN_DIR ...] [--gaps 1,4,8,16,24] [--measure dis,farneback]
-                                           [--out outputs/bench_edit] [--pictures DIR]
+Benchmark: how steady an atlas edit is, against pasting the edit into one frame and carrying it along the flow.
+It backs the claims of nbs/18_consistency.ipynb ("Measured on the shared clips": the tables and the pictures
+nbs/images/edit_*.jpg), quoted in nbs/15_edit.ipynb and nbs/11_losses.ipynb. Run it from the repository root.
 
 RUN_DIR is an `npr fit` output folder (e.g. from `npr fit ../shared/data/360npr/Tram --scale 0.5 --minutes 10`,
 or `npr fit synthetic --scale 1.875 --frames 30` for the built-in clip, whose true motion is known).
@@ -26,11 +28,11 @@ of the middle frame per clip.
 """
 import argparse, json, math, sys
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np, torch
-from npr_lib.cli import open_run_clip
-from npr_lib.evaluate import load_model, read_run
-from npr_lib.edit import stamp_texture, render_edited, unpremultiply, premultiply, prefilter_texture
+from npr_lib.runs import open_run_clip, load_model, read_run
+from npr_lib.edit import stamp_texture, render_edited, prefilter_texture
+from npr_lib.image import to_uint8, premultiply, unpremultiply
+from npr_lib.files import atomic_write_bytes, atomic_write_text
 from npr_lib.consistency import (edit_warp_error, propagate_overlay, seam_ratio, feature_tracks, atlas_source, flow_source,
                                  track_drift, drift_by_gap, edit_detail, exact_track_ends)
 from npr_lib.flow import flow_for_clip
@@ -110,11 +112,18 @@ def seam_and_pole(model, clip, size_deg):
 def picture(clip, edited, path, k):
     import cv2
     both = torch.cat([clip.frames[k], edited[k]], 1)
-    img = (both.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy()
+    img = to_uint8(both.permute(1, 2, 0))
     w = min(480, img.shape[1])
     img = cv2.resize(img, (w, round(img.shape[0]*w/img.shape[1])), interpolation=cv2.INTER_AREA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    save_jpeg(img, path)
+
+
+def save_jpeg(img, path):
+    "An (h, w, 3) uint8 RGB picture as a JPEG (quality 85), written atomically."
+    import cv2
+    ok, buf = cv2.imencode('.jpg', cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok: raise ValueError(f"{path}: JPEG encoding failed")
+    atomic_write_bytes(path, buf.tobytes())
 
 
 def crops_picture(clip, rows, alpha, path, size_deg, frames=None):
@@ -136,14 +145,13 @@ def crops_picture(clip, rows, alpha, path, size_deg, frames=None):
             cy = int(ys.float().mean().clamp(half, H - half - 1))
             cols = torch.arange(cx - half, cx + half) % W
             crop = video[k][:, cy - half:cy + half][:, :, cols]
-            row.append((crop.clamp(0, 1)*255 + 0.5).byte().permute(1, 2, 0).numpy())
+            row.append(to_uint8(crop.permute(1, 2, 0)))
         img = np.concatenate(row, 1)
         img = cv2.resize(img, (img.shape[1]*2, img.shape[0]*2), interpolation=cv2.INTER_NEAREST)
         label_band = np.full((22, img.shape[1], 3), 255, np.uint8)
         cv2.putText(label_band, f"{label}: frames {', '.join(str(k + 1) for k in frames)}", (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
         tiles += [label_band, img]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(tiles, 0), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    save_jpeg(np.concatenate(tiles, 0), path)
 
 
 def synthetic_truth(run, clip):
@@ -214,7 +222,7 @@ def drifts(model, clip, tracks, flow1):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('runs', nargs='+', help='npr fit output folders')
     ap.add_argument('--gaps', default='1,4,8,16,24')
     ap.add_argument('--size', type=float, default=40., help='logo width in degrees')
@@ -306,8 +314,8 @@ if __name__ == '__main__':
     print('\ndrift against tracks on the background, median pixels, atlas edit / naive baseline (lower is steadier)\n\n' + drift_table)
     print('\nseam ratio, worst frame (about 1 or below: no seam)\n\n' + seam_table)
     print('\ndetail inside the edit (edit_detail, 8-bit levels)\n\n' + detail_table)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out/'edit_consistency.json').write_text(json.dumps(dict(gaps=gaps, size=a.size, results=results, table=warp_table,
-                                                             drift_table=drift_table, seam_table=seam_table,
-                                                             detail_table=detail_table), indent=1))
+    out = Path(a.out)
+    atomic_write_text(out/'edit_consistency.json', json.dumps(dict(gaps=gaps, size=a.size, results=results, table=warp_table,
+                                                                   drift_table=drift_table, seam_table=seam_table,
+                                                                   detail_table=detail_table), indent=1))
     print(f"\nwrote {out/'edit_consistency.json'}")

@@ -1,6 +1,8 @@
-"""Benchmark: the `fast` configuration against the paper-faithful `npr_paper`, same clip, same wall-clock budget, one run.
+"""    python -m bench.fast_vs_paper [CLIP] [--scale 0.5] [--minutes 10] [--device auto] [--out outputs/bench]
 
-    python tests/bench_fast_vs_paper.py [CLIP] [--scale 0.5] [--minutes 10] [--device auto] [--out outputs/bench]
+Benchmark: the `fast` configuration against the paper-faithful `npr_paper`, same clip, same wall-clock budget, one run.
+It backs nbs/13_evaluate.ipynb ("`fast` against `npr_paper`": the 28× and the figure nbs/images/fast_vs_paper.png).
+Run it from the repository root.
 
 The two train in one process, step by step, always stepping the one that has trained less so far, so both
 see the same machine (a sequential run would credit one with a quiet machine and blame the other for a busy
@@ -11,9 +13,10 @@ Writes the curves to OUT/fast_vs_paper.json and a figure OUT/fast_vs_paper.png.
 import argparse, json, time
 from pathlib import Path
 import torch
-from npr_lib.clip import load_clip, shared_clip_dir
-from npr_lib.cli import open_clip
-from npr_lib.train import Trainer
+from npr_lib.clip import open_clip, shared_clip_dir
+from npr_lib.files import atomic_path, atomic_write_text
+from npr_lib.geometry import chunked
+from npr_lib.train import Trainer, Sampler
 from npr_lib.metrics import mse_to_psnr
 
 class Run:
@@ -23,12 +26,12 @@ class Run:
         self.tr = Trainer(clip, config, device=device)
         self.tr.initialise()
         k, y, x = eval_idx
-        self.k, self.v, self.target = k, self.tr.grid[y, x], self.tr.frames[k, y, x]
+        self.k, self.v, self.target = k, self.tr.sampler.grid[y, x], self.tr.sampler.frames[k, y, x]
         self.curve = [(0.0, self.score())]
 
     def score(self):
         with torch.no_grad():
-            out = torch.cat([self.tr.model(self.v[s:s + 8192], self.k[s:s + 8192])['rgb'] for s in range(0, len(self.v), 8192)])
+            out = chunked(lambda v, k: self.tr.model(v, k)['rgb'], self.v, self.k, chunk=8192)
         return mse_to_psnr(((out - self.target)**2).mean()).item()
 
     def step(self):
@@ -49,7 +52,7 @@ def time_to(curve, level):
     return next((t for t, p in curve if p >= level), None)
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('clip', nargs='?', default=None)
     ap.add_argument('--scale', type=float, default=0.5)
     ap.add_argument('--minutes', type=float, default=10.)
@@ -60,10 +63,7 @@ if __name__ == '__main__':
     path = a.clip or shared_clip_dir('Walking_Boy') or 'synthetic'
     clip = open_clip(path, scale=a.scale, frames=a.frames)
     print(clip, flush=True)
-    tr0 = Trainer(clip, 'fast', device='cpu')
-    g = torch.Generator().manual_seed(123)
-    tr0.gen = g
-    eval_idx = tr0.sample(32768)
+    eval_idx = Sampler(clip, 'cpu', seed=123).indices(32768)   # the same sphere-uniform pixels for both
     every = max(5., 60*a.minutes/40)
     res = race([Run(clip, c, a.device, eval_idx, every) for c in ('npr_paper', 'fast')], a.minutes)
     paper, fast = res
@@ -71,11 +71,13 @@ if __name__ == '__main__':
     t_paper, t_fast = time_to(paper['curve'], level), time_to(fast['curve'], level)
     ratio = t_paper/t_fast if t_fast else float('nan')
     print(f"\nbest WS-PSNR of npr_paper in {a.minutes} min: {level:.2f} dB, reached at {t_paper:.0f} s")
-    print(f"fast reaches it at {t_fast:.1f} s: {ratio:.1f}× sooner; fast ends at {fast['curve'][-1][1]:.2f} dB ({fast['steps']} steps vs {paper['steps']})")
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out/'fast_vs_paper.json').write_text(json.dumps(dict(clip=clip.name, scale=a.scale, minutes=a.minutes, runs=res, level=level, ratio=ratio), indent=1))
+    reached = f"fast reaches it at {t_fast:.1f} s: {ratio:.1f}× sooner" if t_fast else "fast does not reach it"
+    print(f"{reached}; fast ends at {fast['curve'][-1][1]:.2f} dB ({fast['steps']} steps vs {paper['steps']})")
+    out = Path(a.out)
+    atomic_write_text(out/'fast_vs_paper.json', json.dumps(dict(clip=clip.name, scale=a.scale, minutes=a.minutes, runs=res, level=level, ratio=ratio), indent=1))
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for r in res: ax.plot(*zip(*r['curve']), label=r['config'])
     ax.set_xlabel('training seconds'); ax.set_ylabel('WS-PSNR (dB)'); ax.set_title(f'{clip.name} {clip.H}×{clip.W}'); ax.legend()
-    fig.tight_layout(); fig.savefig(out/'fast_vs_paper.png', dpi=100)
+    fig.tight_layout()
+    with atomic_path(out/'fast_vs_paper.png') as tmp: fig.savefig(tmp, dpi=100)
