@@ -23,7 +23,7 @@ from .files import atomic_write_text
 __all__ = ['load_rgba', 'text_image', 'as_rgba', 'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv',
            'checkerboard_texture', 'recolour', 'composite_over', 'resize_texture', 'equirect_to_strip',
            'strip_to_equirect', 'load_atlas_edit', 'prefilter_texture', 'render_edited', 'frame_edit_to_atlas',
-           'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run']
+           'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run', 'edit_from_options']
 
 # %% ../nbs/15_edit.ipynb #84a447a9
 def _as_rgba(a:np.ndarray, name:str)->Tensor:
@@ -457,11 +457,6 @@ def export_atlases(
     return paths
 
 # %% ../nbs/15_edit.ipynb #5448179b
-def _default_layer_names(last:int)->list[str]:
-    "`layer_names` for layers 0…`last` when the model is not at hand: 'background', 'foreground_1', …"
-    from types import SimpleNamespace
-    return layer_names(SimpleNamespace(n_objects=last))
-
 def write_edit(
     out_dir:str|Path, # folder to write into
     edited:Tensor, # (N, 3, H, W) edited frames
@@ -483,7 +478,7 @@ def write_edit(
     paths['frames'] = folder
     both = torch.cat([originals.float(), edited.float()], 3 if side_by_side else 2)
     paths['before_after'] = write_video(both, out/'before_after.mp4', fps=fps, spherical=False)
-    if names is None and edits: names = _default_layer_names(max(edits))
+    if names is None and edits: names = layer_names(max(edits))
     for l, tex in (edits or {}).items():
         name = names[l]
         p = out/'atlases'/f'edit_{name}.png'
@@ -539,3 +534,54 @@ def edit_run(
                 frames=clip.N, height=clip.H, width=clip.W)
     paths['edit_json'] = atomic_write_text(Path(out_dir)/'edit.json', json.dumps(info, indent=1))
     return paths
+
+# %% ../nbs/15_edit.ipynb #bf06f8a8
+def edit_from_options(
+    run_dir:str, # an `npr fit` output folder (holds checkpoint.pt and run.json)
+    out:str=None, # output folder; RUN_DIR/edit by default
+    layer:str='background', # layer to edit: 'background', 'foreground' or 'foreground_<name>'
+    stamp:str=None, # image to stamp on the layer's sphere (PNG/JPEG; its alpha is kept)
+    text:str=None, # text to stamp (instead of, or with, an image)
+    lon:float=0., # stamp centre longitude in degrees (0 = frame centre, ±180 = the seam)
+    lat:float=0., # stamp centre latitude in degrees (90 = up)
+    size:float=30., # stamp width in degrees of arc
+    rotation:float=0., # stamp rotation in degrees, counter-clockwise
+    atlas:str=None, # an edited atlas of LAYER: RGBA equirectangular PNG or 6-face cubemap strip
+    frame_edit:str=None, # an RGBA PNG drawn over one frame, the frame's size; carried to every frame
+    frame:int=None, # number of the frame FRAME_EDIT was drawn on (as in the file names)
+    hue:float=0., # recolour LAYER: hue shift in degrees
+    saturation:float=1., # recolour LAYER: saturation factor
+    value:float=1., # recolour LAYER: brightness factor
+    shading:bool=True, # edits inherit the fitted lighting; --no-shading: flat colour
+    antialias:bool=True, # blur the edit to the frames' resolution so fine detail does not shimmer; --no-antialias: sharp texels
+    atlas_height:int=1024, # height of the edit textures (width twice that)
+    clip:str=None, # where the clip is now, if it moved since the fit
+    device:str='auto', # 'auto', 'cpu' or 'cuda'
+    progress:bool=True, # progress bar
+)->dict: # 'out' (the folder), 'paths' (from `edit_run`), 'info' (edit.json)
+    "Edit a fitted run once — stamp, text, atlas, frame overlay, recolour — and render every frame with it."
+    from npr_lib.runs import read_run, run_frame_numbers
+    from npr_lib.config import resolve_device
+    run = read_run(run_dir)
+    if frame_edit is not None and frame is None: raise ValueError(f"{frame_edit}: --frame-edit needs --frame, the number of the frame it was drawn on")
+    recolour = dict(hue=hue, saturation=saturation, value=value) if (hue, saturation, value) != (0., 1., 1.) else None
+    if not any([stamp, text, atlas, frame_edit, recolour]):
+        raise ValueError("nothing to edit: give --stamp IMAGE, --text TEXT, --atlas PNG, --frame-edit PNG --frame K, or --hue/--saturation/--value")
+    textures = []
+    if stamp: textures.append(stamp_texture(load_rgba(stamp), lon, lat, size, rotation, atlas_height))
+    if text: textures.append(stamp_texture(text_image(text), lon, lat, size, rotation, atlas_height))
+    if atlas: textures.append(load_atlas_edit(atlas, atlas_height))
+    position = None
+    if frame_edit is not None:
+        load_rgba(frame_edit)                                               # readable? (its size is checked against the clip)
+        nums = run_frame_numbers(run, clip)
+        if nums is not None and frame not in nums:
+            raise ValueError(f"--frame {frame} is not a frame of run {run_dir}: its frames are numbered {nums[0]}–{nums[-1]}")
+        position = nums.index(frame) if nums is not None else frame - 1
+    edits = {}
+    for tex in textures: edits[layer] = composite_over(tex, edits[layer]) if layer in edits else tex
+    out = Path(out or Path(run_dir)/'edit')
+    paths = edit_run(run_dir, out, edits=edits, recolours={layer: recolour} if recolour else None, frame_edit=frame_edit,
+                     frame=position, shading=shading, antialias=antialias, device=str(resolve_device(device)),
+                     progress=progress, clip=clip)
+    return dict(out=out, paths=paths, info=json.loads(Path(paths['edit_json']).read_text()))

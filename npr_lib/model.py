@@ -224,11 +224,11 @@ class LayeredAtlas(nn.Module):
 
 # %% ../nbs/10_model.ipynb #2d6236af
 def layer_names(
-    model:LayeredAtlas, # a fitted or fresh model
+    model:LayeredAtlas|int, # a fitted or fresh model, or its number of foreground layers
     object_names:list[str]|None=None, # the clip's object names; `foreground_1…` when unknown
 )->list[str]: # 'background', then 'foreground_<name>' per object
     "Names of the model's layers, in layer order."
-    K = model.n_objects
+    K = model if isinstance(model, int) else model.n_objects
     names = [str(i) for i in range(1, K + 1)] if object_names is None else [str(n) for n in object_names]
     if len(names) != K: raise ValueError(f"{len(names)} object names {names} for a model with {K} foreground layers")
     return ['background'] + [f'foreground_{n}' for n in names]
