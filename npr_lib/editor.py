@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 import ipywidgets as widgets
+from fastcore.basics import patch
 from .model import layer_names, layer_index
 from .image import encode_png
 from .edit import load_rgba, text_image, stamp_texture, render_edited, write_edit
@@ -58,7 +59,7 @@ def image_from_upload(
     except ValueError as e:
         raise ValueError(f"{name}: not an image the editor can read (PNG or JPEG expected)") from e
 
-# %% ../nbs/17_editor.ipynb #cd96a736
+# %% ../nbs/17_editor.ipynb #abb8a90d
 class AtlasEditor:
     "Interactive stamp editor for a fitted layered atlas: place an image or text on a layer, preview, render, export."
     def __init__(self,
@@ -99,217 +100,243 @@ class AtlasEditor:
         kwargs.setdefault('out_dir', run/'edit')
         return cls(model, clip, **kwargs)
 
-    # -- widgets --------------------------------------------------------------------------------------
-    def _build(self, out_dir:str):
-        full, st = widgets.Layout(width='100%'), {'description_width': '64px'}
-        def slider(value, lo, hi, label, step=1.):
-            return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=label, continuous_update=False,
-                                       readout_format='.0f', style=st, layout=full)
-        self.layer = widgets.Dropdown(options=self.layer_names, value=self.layer_names[0], description='layer', style=st, layout=full)
-        self.frame = widgets.IntSlider(value=0, min=0, max=self.clip.N - 1, description='frame', continuous_update=False, style=st, layout=full)
-        self.kind = widgets.ToggleButtons(options=['text', 'image'], value='text', tooltips=['a line of text', 'an uploaded PNG or JPEG'],
-                                          style={'button_width': '80px'})
-        self.text = widgets.Text(value='NPR', description='text', placeholder='text to stamp', continuous_update=False, style=st, layout=full)
-        self.color = widgets.ColorPicker(value='#ffdd00', description='colour', concise=False, style=st, layout=full)
-        self.upload = widgets.FileUpload(accept='.png,.jpg,.jpeg,image/png,image/jpeg', multiple=False, description='upload image')
-        self.lon = slider(0., -180., 180., 'lon °')
-        self.lat = slider(0., -90., 90., 'lat °')
-        self.size = slider(40., 1., 170., 'size °')
-        self.rotation = slider(0., -180., 180., 'rotation °')
-        self.follow = widgets.Checkbox(value=True, description='aim the view at the stamp', indent=False)
-        self.yaw = slider(0., -180., 180., 'yaw °')
-        self.pitch = slider(0., -90., 90., 'pitch °')
-        self.fov = slider(90., 20., 150., 'fov °')
-        self.apply_button = widgets.Button(description='Apply to video', button_style='primary', icon='play',
-                                           tooltip='render every frame at full resolution', layout=widgets.Layout(width='50%'))
-        self.export_button = widgets.Button(description='Export', button_style='success', icon='download',
-                                            tooltip='write edited.mp4, frames, before/after and edit textures', layout=widgets.Layout(width='50%'))
-        self.out_dir = widgets.Text(value=out_dir, description='out dir', style=st, layout=full)
-        self.progress = widgets.IntProgress(value=0, min=0, max=self.clip.N, description='frames', style=st, layout=full)
-        self.status = widgets.HTML(value='')
-        img = lambda w: widgets.Image(format='png', layout=widgets.Layout(width=w, height='auto', object_fit='contain'))
-        self.stamp_view = img('160px')
-        self.frame_view, self.viewport_view = img('560px'), img('420px')
+# %% ../nbs/17_editor.ipynb #47dbd924
+@patch
+def _build(self:AtlasEditor, out_dir:str):
+    full, st = widgets.Layout(width='100%'), {'description_width': '64px'}
+    def slider(value, lo, hi, label, step=1.):
+        return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=label, continuous_update=False,
+                                   readout_format='.0f', style=st, layout=full)
+    self.layer = widgets.Dropdown(options=self.layer_names, value=self.layer_names[0], description='layer', style=st, layout=full)
+    self.frame = widgets.IntSlider(value=0, min=0, max=self.clip.N - 1, description='frame', continuous_update=False, style=st, layout=full)
+    self.kind = widgets.ToggleButtons(options=['text', 'image'], value='text', tooltips=['a line of text', 'an uploaded PNG or JPEG'],
+                                      style={'button_width': '80px'})
+    self.text = widgets.Text(value='NPR', description='text', placeholder='text to stamp', continuous_update=False, style=st, layout=full)
+    self.color = widgets.ColorPicker(value='#ffdd00', description='colour', concise=False, style=st, layout=full)
+    self.upload = widgets.FileUpload(accept='.png,.jpg,.jpeg,image/png,image/jpeg', multiple=False, description='upload image')
+    self.lon = slider(0., -180., 180., 'lon °')
+    self.lat = slider(0., -90., 90., 'lat °')
+    self.size = slider(40., 1., 170., 'size °')
+    self.rotation = slider(0., -180., 180., 'rotation °')
+    self.follow = widgets.Checkbox(value=True, description='aim the view at the stamp', indent=False)
+    self.yaw = slider(0., -180., 180., 'yaw °')
+    self.pitch = slider(0., -90., 90., 'pitch °')
+    self.fov = slider(90., 20., 150., 'fov °')
+    self.apply_button = widgets.Button(description='Apply to video', button_style='primary', icon='play',
+                                       tooltip='render every frame at full resolution', layout=widgets.Layout(width='50%'))
+    self.export_button = widgets.Button(description='Export', button_style='success', icon='download',
+                                        tooltip='write edited.mp4, frames, before/after and edit textures', layout=widgets.Layout(width='50%'))
+    self.out_dir = widgets.Text(value=out_dir, description='out dir', style=st, layout=full)
+    self.progress = widgets.IntProgress(value=0, min=0, max=self.clip.N, description='frames', style=st, layout=full)
+    self.status = widgets.HTML(value='')
+    img = lambda w: widgets.Image(format='png', layout=widgets.Layout(width=w, height='auto', object_fit='contain'))
+    self.stamp_view = img('160px')
+    self.frame_view, self.viewport_view = img('560px'), img('420px')
 
-        for w in (self.layer, self.frame, self.kind, self.text, self.color, self.upload, self.size, self.rotation):
-            w.observe(self._refresh, 'value')
-        for w in (self.lon, self.lat): w.observe(self._moved, 'value')
-        for w in (self.yaw, self.pitch, self.fov): w.observe(self._looked, 'value')
-        self.follow.observe(self._follow_changed, 'value')
-        self.kind.observe(self._show_inputs, 'value')
-        self.apply_button.on_click(lambda _: self._safely(self.apply))
-        self.export_button.on_click(lambda _: self._safely(self.export))
-        self._show_inputs()
+    for w in (self.layer, self.frame, self.kind, self.text, self.color, self.upload, self.size, self.rotation):
+        w.observe(self._refresh, 'value')
+    for w in (self.lon, self.lat): w.observe(self._moved, 'value')
+    for w in (self.yaw, self.pitch, self.fov): w.observe(self._looked, 'value')
+    self.follow.observe(self._follow_changed, 'value')
+    self.kind.observe(self._show_inputs, 'value')
+    self.apply_button.on_click(lambda _: self._safely(self.apply))
+    self.export_button.on_click(lambda _: self._safely(self.export))
+    self._show_inputs()
 
-        head = lambda s: widgets.HTML(f"<b>{s}</b>", layout=widgets.Layout(margin='8px 0 0 0'))
-        controls = widgets.VBox([
-            head('Layer and frame'), self.layer, self.frame,
-            head('Stamp'), self.kind, self.text, self.color, self.upload, self.stamp_view,
-            head('Placement on the sphere'), self.lon, self.lat, self.size, self.rotation,
-            head('View direction'), self.follow, self.yaw, self.pitch, self.fov,
-            head('Render and export'), widgets.HBox([self.apply_button, self.export_button]), self.out_dir,
-            self.progress, self.status], layout=widgets.Layout(width='380px', padding='0 12px 0 0'))
-        views = widgets.VBox([head('Frame preview (edited, preview resolution)'), self.frame_view,
-                              head('Perspective view'), self.viewport_view])
-        title = widgets.HTML(f"<h3 style='margin:4px 0'>360° atlas editor</h3><span>{html.escape(getattr(self.clip, 'name', 'clip'))}: "
-                             f"{self.clip.N} frames {self.clip.H}×{self.clip.W}, layers {', '.join(map(html.escape, self.layer_names))}</span>")
-        self.widget = widgets.VBox([title, widgets.HBox([controls, views])], layout=widgets.Layout(padding='4px'))
+    head = lambda s: widgets.HTML(f"<b>{s}</b>", layout=widgets.Layout(margin='8px 0 0 0'))
+    controls = widgets.VBox([
+        head('Layer and frame'), self.layer, self.frame,
+        head('Stamp'), self.kind, self.text, self.color, self.upload, self.stamp_view,
+        head('Placement on the sphere'), self.lon, self.lat, self.size, self.rotation,
+        head('View direction'), self.follow, self.yaw, self.pitch, self.fov,
+        head('Render and export'), widgets.HBox([self.apply_button, self.export_button]), self.out_dir,
+        self.progress, self.status], layout=widgets.Layout(width='380px', padding='0 12px 0 0'))
+    views = widgets.VBox([head('Frame preview (edited, preview resolution)'), self.frame_view,
+                          head('Perspective view'), self.viewport_view])
+    title = widgets.HTML(f"<h3 style='margin:4px 0'>360° atlas editor</h3><span>{html.escape(getattr(self.clip, 'name', 'clip'))}: "
+                         f"{self.clip.N} frames {self.clip.H}×{self.clip.W}, layers {', '.join(map(html.escape, self.layer_names))}</span>")
+    self.widget = widgets.VBox([title, widgets.HBox([controls, views])], layout=widgets.Layout(padding='4px'))
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+#| export
+@patch
+def _ipython_display_(self:AtlasEditor):
+    from IPython.display import display
+    display(self.widget)
 
-    def __repr__(self): return f"AtlasEditor({getattr(self.clip, 'name', 'clip')}, layers={self.layer_names})"
+@patch
+def __repr__(self:AtlasEditor): return f"AtlasEditor({getattr(self.clip, 'name', 'clip')}, layers={self.layer_names})"
 
-    # -- the edit ---------------------------------------------------------------------------------------
-    def _stamp_key(self)->tuple:
-        if self.kind.value == 'text': return ('text', self.text.value, self.color.value)
-        item = self.upload.value[0] if self.upload.value else None
-        if item is None: return ('image', None)
-        return ('image', item.get('name'), hashlib.sha1(bytes(item.get('content') or b'')).hexdigest())
+# %% ../nbs/17_editor.ipynb #18abdef4
+@patch
+def _stamp_key(self:AtlasEditor)->tuple:
+    if self.kind.value == 'text': return ('text', self.text.value, self.color.value)
+    item = self.upload.value[0] if self.upload.value else None
+    if item is None: return ('image', None)
+    return ('image', item.get('name'), hashlib.sha1(bytes(item.get('content') or b'')).hexdigest())
 
-    def stamp(self)->Tensor:
-        "The current stamp image (4, h, w) RGBA: the text rendered, or the uploaded picture."
-        key = self._stamp_key()
-        if self._stamp_cache[0] == key: return self._stamp_cache[1]
-        if key[0] == 'text':
-            if not self.text.value.strip(): raise ValueError("No stamp: type some text, or choose 'image' and upload a picture.")
-            img = text_image(self.text.value.strip(), color=hex_to_rgb(self.color.value))
-        else:
-            if key[1] is None: raise ValueError("No stamp image: upload a PNG or JPEG with the 'upload image' button (or choose 'text').")
-            img = image_from_upload(self.upload.value[0])
-        self._stamp_cache = (key, img)
-        return img
+@patch
+def stamp(self:AtlasEditor)->Tensor:
+    "The current stamp image (4, h, w) RGBA: the text rendered, or the uploaded picture."
+    key = self._stamp_key()
+    if self._stamp_cache[0] == key: return self._stamp_cache[1]
+    if key[0] == 'text':
+        if not self.text.value.strip(): raise ValueError("No stamp: type some text, or choose 'image' and upload a picture.")
+        img = text_image(self.text.value.strip(), color=hex_to_rgb(self.color.value))
+    else:
+        if key[1] is None: raise ValueError("No stamp image: upload a PNG or JPEG with the 'upload image' button (or choose 'text').")
+        img = image_from_upload(self.upload.value[0])
+    self._stamp_cache = (key, img)
+    return img
 
-    def _key(self, H:int|None=None)->tuple:
-        return (self._stamp_key(), self.layer.value, self.lon.value, self.lat.value, self.size.value, self.rotation.value, H or self.edit_height)
+@patch
+def _key(self:AtlasEditor, H:int|None=None)->tuple:
+    return (self._stamp_key(), self.layer.value, self.lon.value, self.lat.value, self.size.value, self.rotation.value, H or self.edit_height)
 
-    def edit(self,
-             H:int|None=None, # texture height (default `edit_height`)
-            )->dict[int,Tensor]: # {layer index: (4, H, 2H) RGBA texture}
-        "The current atlas edit: the stamp placed on the chosen layer's atlas sphere."
-        H = int(H or self.edit_height)
-        key = self._key(H)
-        if key not in self._edit_cache:
-            tex = stamp_texture(self.stamp(), lon=self.lon.value, lat=self.lat.value, size=self.size.value,
-                                rotation=self.rotation.value, H=H)
-            if len(self._edit_cache) > 4: self._edit_cache.clear()
-            self._edit_cache[key] = {layer_index(self.model, self.layer.value, self.object_names): tex}
-        return self._edit_cache[key]
+#| export
+@patch
+def edit(self:AtlasEditor,
+         H:int|None=None, # texture height (default `edit_height`)
+        )->dict[int,Tensor]: # {layer index: (4, H, 2H) RGBA texture}
+    "The current atlas edit: the stamp placed on the chosen layer's atlas sphere."
+    H = int(H or self.edit_height)
+    key = self._key(H)
+    if key not in self._edit_cache:
+        tex = stamp_texture(self.stamp(), lon=self.lon.value, lat=self.lat.value, size=self.size.value,
+                            rotation=self.rotation.value, H=H)
+        if len(self._edit_cache) > 4: self._edit_cache.clear()
+        self._edit_cache[key] = {layer_index(self.model, self.layer.value, self.object_names): tex}
+    return self._edit_cache[key]
 
-    def preview(self)->Tensor:
-        "Frame `frame` with the current edit, at preview resolution (3, h, 2h)."
-        k = self.frame.value
-        r = render_edited(self.model, self.preview_frames, self.edit(self.preview_edit_height), frame_indices=[k])
-        return r['rgb'][0].clamp(0, 1)
+# %% ../nbs/17_editor.ipynb #d90c46e0
+@patch
+def preview(self:AtlasEditor)->Tensor:
+    "Frame `frame` with the current edit, at preview resolution (3, h, 2h)."
+    k = self.frame.value
+    r = render_edited(self.model, self.preview_frames, self.edit(self.preview_edit_height), frame_indices=[k])
+    return r['rgb'][0].clamp(0, 1)
 
-    def view(self,
-             img:Tensor|None=None, # (3, h, w) equirectangular frame (the current preview by default)
-            )->Tensor: # (3, h', 4h'/3) perspective view
-        "The perspective view of `img` for the yaw, pitch and fov sliders."
-        img = self._preview_img if img is None else img
-        if img is None: img = self.preview_frames[self.frame.value]
-        h = self.preview_frames.shape[-2]
-        return viewport(img, self.yaw.value, self.pitch.value, self.fov.value, (h, round(h*4/3))).clamp(0, 1)
+@patch
+def view(self:AtlasEditor,
+         img:Tensor|None=None, # (3, h, w) equirectangular frame (the current preview by default)
+        )->Tensor: # (3, h', 4h'/3) perspective view
+    "The perspective view of `img` for the yaw, pitch and fov sliders."
+    img = self._preview_img if img is None else img
+    if img is None: img = self.preview_frames[self.frame.value]
+    h = self.preview_frames.shape[-2]
+    return viewport(img, self.yaw.value, self.pitch.value, self.fov.value, (h, round(h*4/3))).clamp(0, 1)
 
-    def apply(self)->Tensor:
-        "Render every frame of the clip with the current edit at full resolution (N, 3, H, W); drives the progress bar."
-        edits = self.edit()
-        key, N = self._key(), self.clip.N
-        self.progress.bar_style, self.progress.max, self.progress.value = '', N, 0
-        self._say(f"Rendering {N} frames at {self.clip.H}×{self.clip.W}…")
-        def step(i, n):
-            self.progress.max = max(1, n)
-            self.progress.value = min(i + 1, self.progress.max)
-        t0 = time.perf_counter()
-        try: out = render_edited(self.model, self.clip.frames, edits, callback=step)['rgb'].clamp(0, 1)
-        except Exception:
-            self.progress.bar_style = 'danger'
-            raise
-        self.progress.value, self.progress.bar_style = self.progress.max, 'success'
-        self.result, self._result_key = out, key
-        self._say(f"Rendered {N} frames at {self.clip.H}×{self.clip.W} in {time.perf_counter() - t0:.1f} s.")
-        return out
+# %% ../nbs/17_editor.ipynb #398649a8
+@patch
+def apply(self:AtlasEditor)->Tensor:
+    "Render every frame of the clip with the current edit at full resolution (N, 3, H, W); drives the progress bar."
+    edits = self.edit()
+    key, N = self._key(), self.clip.N
+    self.progress.bar_style, self.progress.max, self.progress.value = '', N, 0
+    self._say(f"Rendering {N} frames at {self.clip.H}×{self.clip.W}…")
+    def step(i, n):
+        self.progress.max = max(1, n)
+        self.progress.value = min(i + 1, self.progress.max)
+    t0 = time.perf_counter()
+    try: out = render_edited(self.model, self.clip.frames, edits, callback=step)['rgb'].clamp(0, 1)
+    except Exception:
+        self.progress.bar_style = 'danger'
+        raise
+    self.progress.value, self.progress.bar_style = self.progress.max, 'success'
+    self.result, self._result_key = out, key
+    self._say(f"Rendered {N} frames at {self.clip.H}×{self.clip.W} in {time.perf_counter() - t0:.1f} s.")
+    return out
 
-    def export(self,
-               out_dir:str|Path|None=None, # where to write (the `out_dir` box by default)
-              )->dict[str,Path]: # the written files, from `write_edit`
-        "Write the edited clip (rendered now unless `apply` already did for this edit) with `write_edit`."
-        target = str(out_dir if out_dir is not None else self.out_dir.value).strip()
-        if not target: raise ValueError("No output folder: type one in 'out dir'.")
-        out = Path(target).expanduser()
-        edited = self.result if self.result is not None and self._result_key == self._key() else self.apply()
-        paths = write_edit(out, edited, self.clip.frames, fps=self.clip.fps, edits=self.edit(), names=self.layer_names)
-        self._say(f"Exported to {out}: " + ', '.join(sorted(Path(p).name for p in paths.values())))
-        return paths
+#| export
+@patch
+def export(self:AtlasEditor,
+           out_dir:str|Path|None=None, # where to write (the `out_dir` box by default)
+          )->dict[str,Path]: # the written files, from `write_edit`
+    "Write the edited clip (rendered now unless `apply` already did for this edit) with `write_edit`."
+    target = str(out_dir if out_dir is not None else self.out_dir.value).strip()
+    if not target: raise ValueError("No output folder: type one in 'out dir'.")
+    out = Path(target).expanduser()
+    edited = self.result if self.result is not None and self._result_key == self._key() else self.apply()
+    paths = write_edit(out, edited, self.clip.frames, fps=self.clip.fps, edits=self.edit(), names=self.layer_names)
+    self._say(f"Exported to {out}: " + ', '.join(sorted(Path(p).name for p in paths.values())))
+    return paths
 
-    # -- updates ----------------------------------------------------------------------------------------
-    @contextmanager
-    def hold_updates(self):
-        "Change several widgets at once and refresh the previews once, at the end."
-        self._held += 1
-        try: yield self
-        finally:
-            self._held -= 1
-            if not self._held and self._dirty: self._refresh()
+# %% ../nbs/17_editor.ipynb #9600a86d
+@patch
+@contextmanager
+def hold_updates(self:AtlasEditor):
+    "Change several widgets at once and refresh the previews once, at the end."
+    self._held += 1
+    try: yield self
+    finally:
+        self._held -= 1
+        if not self._held and self._dirty: self._refresh()
 
-    def _say(self, msg:str, error:bool=False):
-        colour = '#b00020' if error else '#333'
-        self.status.value = f"<span style='color:{colour}'>{'⚠ ' if error else ''}{html.escape(msg)}</span>" if msg else ''
+@patch
+def _say(self:AtlasEditor, msg:str, error:bool=False):
+    colour = '#b00020' if error else '#333'
+    self.status.value = f"<span style='color:{colour}'>{'⚠ ' if error else ''}{html.escape(msg)}</span>" if msg else ''
 
-    def _safely(self, fn):
-        busy = (self.apply_button, self.export_button)
-        for b in busy: b.disabled = True
-        try: return fn()
-        except Exception as e: self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
-        finally:
-            for b in busy: b.disabled = False
+@patch
+def _safely(self:AtlasEditor, fn):
+    busy = (self.apply_button, self.export_button)
+    for b in busy: b.disabled = True
+    try: return fn()
+    except Exception as e: self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
+    finally:
+        for b in busy: b.disabled = False
 
-    def _show_inputs(self, *_):
-        image = self.kind.value == 'image'
-        self.upload.layout.display = None if image else 'none'
-        for w in (self.text, self.color): w.layout.display = 'none' if image else None
+@patch
+def _show_inputs(self:AtlasEditor, *_):
+    image = self.kind.value == 'image'
+    self.upload.layout.display = None if image else 'none'
+    for w in (self.text, self.color): w.layout.display = 'none' if image else None
 
-    def _aim(self):
-        self._syncing = True
-        try: self.yaw.value, self.pitch.value = self.lon.value, self.lat.value
-        finally: self._syncing = False
+@patch
+def _aim(self:AtlasEditor):
+    self._syncing = True
+    try: self.yaw.value, self.pitch.value = self.lon.value, self.lat.value
+    finally: self._syncing = False
 
-    def _moved(self, *_):
-        if self.follow.value: self._aim()
-        self._refresh()
+@patch
+def _moved(self:AtlasEditor, *_):
+    if self.follow.value: self._aim()
+    self._refresh()
 
-    def _follow_changed(self, *_):
-        if self.follow.value:
-            self._aim()
-            self._refresh_view()
-
-    def _looked(self, *_):
-        if self._syncing: return
-        if self.follow.value and (self.yaw.value, self.pitch.value) != (self.lon.value, self.lat.value):
-            self.follow.value = False
+@patch
+def _follow_changed(self:AtlasEditor, *_):
+    if self.follow.value:
+        self._aim()
         self._refresh_view()
 
-    def _refresh(self, *_):
-        "Re-render the stamp, the preview frame and the perspective view."
-        if self._held:
-            self._dirty = True
-            return
-        self._dirty = False
-        try:
-            self.stamp_view.value = encode_png(over_checkerboard(_thumbnail(self.stamp())))
-            self._preview_img = self.preview()
-            self._say('')
-        except Exception as e:
-            self._preview_img = self.preview_frames[self.frame.value]
-            self.stamp_view.value = b''
-            self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
-        self.frame_view.value = encode_png(self._preview_img)
-        self._refresh_view()
+@patch
+def _looked(self:AtlasEditor, *_):
+    if self._syncing: return
+    if self.follow.value and (self.yaw.value, self.pitch.value) != (self.lon.value, self.lat.value):
+        self.follow.value = False
+    self._refresh_view()
 
-    def _refresh_view(self, *_):
-        if self._held:
-            self._dirty = True
-            return
-        try: self.viewport_view.value = encode_png(self.view())
-        except Exception as e: self._say(f"view: {e}", error=True)
+@patch
+def _refresh(self:AtlasEditor, *_):
+    "Re-render the stamp, the preview frame and the perspective view."
+    if self._held:
+        self._dirty = True
+        return
+    self._dirty = False
+    try:
+        self.stamp_view.value = encode_png(over_checkerboard(_thumbnail(self.stamp())))
+        self._preview_img = self.preview()
+        self._say('')
+    except Exception as e:
+        self._preview_img = self.preview_frames[self.frame.value]
+        self.stamp_view.value = b''
+        self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
+    self.frame_view.value = encode_png(self._preview_img)
+    self._refresh_view()
+
+@patch
+def _refresh_view(self:AtlasEditor, *_):
+    if self._held:
+        self._dirty = True
+        return
+    try: self.viewport_view.value = encode_png(self.view())
+    except Exception as e: self._say(f"view: {e}", error=True)
