@@ -65,6 +65,15 @@ CONFIGS = {
                       optimizer=_ADAM, training=_TRAINING, backend='auto', precision='auto'),
 }
 
+# `fast` with smaller hash tables and fewer levels reaching the same finest resolutions: 8× fewer parameters
+CONFIGS['compact'] = dict(CONFIGS['fast'], name='compact', model=dict(FAST, name='compact',
+    mapping=dict(FAST['mapping'], encoding=_hash(8, 14, 4, 1.5)),
+    backward=dict(FAST['backward'], encoding=_hash(8, 12, 4, 1.5)),
+    atlas=dict(FAST['atlas'], encoding=_hash(12, 15, 16, 1.37)),
+    foreground_atlas=dict(FAST['foreground_atlas'], encoding=_hash(12, 13, 16, 1.37)),
+    alpha=dict(FAST['alpha'], encoding=_hash(8, 13, 8, 1.7)),
+    residual=dict(FAST['residual'], encoding=_hash(6, 10, 4, 1.5))))
+
 # %% ../nbs/09_config.ipynb #bf36c98e
 def merge_config(base:dict, overrides:dict)->dict:
     "Deep copy of `base` with the nested dict `overrides` merged in (no key checks)."
