@@ -13,19 +13,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .files import atomic_path, atomic_write_text
-from .geometry import latitude_weights
+from .geometry import latitude_weights, unit_grid, sample_equirect, pixel_grid
 from .metrics import psnr, ws_psnr, s_psnr, mse_to_psnr
 from .video import to_uint8_frames
 
 # %% auto #0
-__all__ = ['RD_FIELDS', 'S_POINTS', 'luma', 'rd_metrics']
+__all__ = ['RD_FIELDS', 'S_POINTS', 'CODECS', 'BD_METRICS', 'PROJECTIONS', 'KEEP_VIDEO', 'luma', 'rd_metrics', 'available_codecs',
+           'check_codecs', 'ladder', 'encode_decode', 'rd_ladder', 'bd', 'bd_table', 'rd_figure', 'projection_size',
+           'projection_dirs', 'convert_projection', 'projection_weights', 'weighted_psnr', 'projection_rd',
+           'latitude_qoffsets', 'latitude_adaptive_rd', 'write_rd_csv', 'codec_experiment']
 
 # %% ../nbs/20_codec.ipynb #0fd34ff1
 RD_FIELDS = ('codec','setting','bytes','bpp','kbps','psnr_y','ws_psnr_y','ws_psnr_rgb','s_psnr','encode_fps','decode_fps')
 "The columns of `rd.csv`: one row per encoded point."
 
 S_POINTS = 655362
-"Sphere points for S-PSNR: as many as 360Lib's `sphere_655362.txt`, from a Fibonacci lattice instead."
+"The most sphere points S-PSNR uses: as many as 360Lib's `sphere_655362.txt` (from a Fibonacci lattice instead)."
 
 def luma(
     frames:Tensor, # (N, 3, H, W) RGB in [0, 1]
@@ -45,7 +48,7 @@ def _check_rgb(x, what:str)->Tensor:
 def rd_metrics(
     decoded:Tensor, # (N, 3, h, w) decoded ERP frames in [0, 1]; (h, w) may be smaller than the source's
     source:Tensor, # (N, 3, H, W) original ERP frames in [0, 1]
-    s_points:int=S_POINTS, # sphere points for S-PSNR
+    s_points:int|None=None, # sphere points for S-PSNR; None → two per source pixel, at most `S_POINTS`
     chunk:int=8, # frames measured at a time (bounds memory)
 )->dict: # psnr_y, ws_psnr_y, ws_psnr_rgb, s_psnr: Python floats in dB, means over frames
     "The distortion columns of an RD row: PSNR-Y, WS-PSNR-Y, WS-PSNR-RGB and S-PSNR (luma), each averaged over frames."
@@ -53,6 +56,7 @@ def rd_metrics(
     if decoded.shape[0] != source.shape[0]:
         raise ValueError(f"decoded: {decoded.shape[0]} frames against {source.shape[0]} source frames; compare the same frames")
     H, W = source.shape[-2:]
+    s_points = s_points or min(S_POINTS, 2*H*W)
     acc = {k: [] for k in ('psnr_y', 'ws_psnr_y', 'ws_psnr_rgb', 's_psnr')}
     q = lambda x: (x.float().clamp(0, 1)*255 + 0.5).floor()/255
     for i in range(0, source.shape[0], chunk):
@@ -64,3 +68,535 @@ def rd_metrics(
         acc['ws_psnr_y'].append(ws_psnr(yd, ys, 255.))
         acc['ws_psnr_rgb'].append(ws_psnr(q(d), q(s)))
     return {k: float(torch.cat(v).mean()) for k, v in acc.items()}
+
+# %% ../nbs/20_codec.ipynb #9980d212
+CODECS = {
+    'x264': dict(encoder='libx264', decoder='h264', param='crf', ladder=(20, 40), roi=True,
+                 options={'preset': 'medium'}),
+    'x265': dict(encoder='libx265', decoder='hevc', param='crf', ladder=(22, 42), roi=True,
+                 options={'preset': 'medium', 'x265-params': 'log-level=error'}),
+    'av1':  dict(encoder='libsvtav1', decoder='libdav1d', param='crf', ladder=(26, 60), roi=False,
+                 options={'preset': '8'}),
+    'vp9':  dict(encoder='libvpx-vp9', decoder='vp9', param='crf', ladder=(26, 60), roi=False,
+                 options={'deadline': 'good', 'cpu-used': '4', 'b': '0'}),
+}
+"Classic codecs by name: FFmpeg encoder and decoder, the quality parameter swept, its default range (best, worst), fixed options, and whether the encoder honours ROI side data (`addroi`)."
+
+def _has_encoder(name:str)->bool:
+    import av
+    try: av.Codec(name, 'w'); return True
+    except Exception: return False
+
+def available_codecs()->list[str]: # names in `CODECS` whose encoder this PyAV's FFmpeg has
+    "The codecs of `CODECS` that can run here."
+    return [k for k, c in CODECS.items() if _has_encoder(c['encoder'])]
+
+def check_codecs(
+    codecs, # codec names, e.g. ('x264', 'vp9')
+    roi:bool=False, # also require ROI support (latitude-adaptive coding)
+)->list[str]: # the names, as a list
+    "Refuse unknown codecs, codecs whose encoder this FFmpeg lacks and, with `roi`, codecs that ignore ROI side data."
+    codecs = [codecs] if isinstance(codecs, str) else list(codecs)
+    if not codecs: raise ValueError(f"codecs: none given; choose from {list(CODECS)}")
+    unknown = [c for c in codecs if c not in CODECS]
+    if unknown: raise ValueError(f"codecs: unknown {unknown}; choose from {list(CODECS)}")
+    missing = [c for c in codecs if not _has_encoder(CODECS[c]['encoder'])]
+    if missing:
+        raise ValueError(f"codecs: this FFmpeg has no encoder for {[c + ' (' + CODECS[c]['encoder'] + ')' for c in missing]}; "
+                         f"it has {available_codecs()}")
+    if roi and (no := [c for c in codecs if not CODECS[c]['roi']]):
+        raise ValueError(f"latitude_adaptive: {no} ignore ROI side data; use {[k for k, c in CODECS.items() if c['roi']]}")
+    return codecs
+
+# %% ../nbs/20_codec.ipynb #e9830dbb
+def ladder(
+    codec:str, # a name in `CODECS`
+    points:int=5, # number of settings (at least 4, as BD needs)
+)->list: # quality settings from best to worst, evenly spread over the codec's default range
+    "The default ladder of a codec: `points` settings of its quality parameter, best quality first."
+    check_codecs([codec])
+    lo, hi = CODECS[codec]['ladder']
+    if not isinstance(points, int) or points < 4: raise ValueError(f"points: need at least 4 RD points for BD-rate, got {points!r}")
+    if points > hi - lo + 1: raise ValueError(f"points: {codec}'s {CODECS[codec]['param']} range {lo}–{hi} holds at most {hi - lo + 1} settings, got {points}")
+    return sorted({int(round(v)) for v in np.linspace(lo, hi, points)})
+
+# %% ../nbs/20_codec.ipynb #651ab3c7
+def _yuv_frames(u8:np.ndarray)->list:
+    import av
+    return [av.VideoFrame.from_ndarray(a, format='rgb24').reformat(format='yuv420p') for a in u8]
+
+def _encoder(codec:str, setting, W:int, H:int, fps:float, options:dict|None):
+    import av, os
+    from fractions import Fraction
+    os.environ.setdefault('SVT_LOG', '1')   # SVT-AV1 prints its whole configuration at level 3; keep errors only
+    c = CODECS[codec]
+    ctx = av.CodecContext.create(c['encoder'], 'w')
+    ctx.width, ctx.height, ctx.pix_fmt = W, H, 'yuv420p'
+    rate = Fraction(fps).limit_denominator(1001)
+    ctx.time_base, ctx.framerate = 1/rate, rate
+    ctx.bit_rate = 0   # quality mode: a non-zero rate would switch some wrappers to constrained/VBR coding
+    ctx.options = {**c['options'], **(options or {}), c['param']: str(setting)}
+    return ctx
+
+def encode_decode(
+    frames:Tensor, # (N, 3, H, W) ERP (or any projection) frames in [0, 1]; H and W even
+    codec:str, # a name in `CODECS`
+    setting, # value of the codec's quality parameter, e.g. a CRF
+    fps:float=30., # frame rate (for kbps and the encoder's rate control)
+    latitude_adaptive:bool=False, # spend fewer bits toward the poles (ROI bands from `latitude_qoffsets`)
+    options:dict|None=None, # extra encoder options, overriding `CODECS[codec]['options']`
+    metrics:bool=True, # measure `rd_metrics` against `frames` (off for non-ERP frames)
+)->tuple[Tensor,dict]: # decoded (N, 3, H, W) in [0, 1], and the RD row: `RD_FIELDS` plus what was set
+    "Encode 8-bit yuv420p frames with PyAV, decode them again, and measure rate, distortion and speed."
+    import av
+    check_codecs([codec], roi=latitude_adaptive)
+    frames = _check_rgb(frames, 'frames')
+    N, _, H, W = frames.shape
+    if H % 2 or W % 2: raise ValueError(f"frames: yuv420p needs an even size, got {W}×{H}; resize first")
+    if not fps > 0: raise ValueError(f"fps: must be > 0, got {fps}")
+    c = CODECS[codec]
+    yuv = _yuv_frames(to_uint8_frames(frames))
+    for i, f in enumerate(yuv): f.pts = i
+    bands = latitude_qoffsets(H) if latitude_adaptive else []
+    if bands:
+        g = _roi_graph(W, H, bands, fps)
+        tagged = []
+        for f in yuv: g.push(f); tagged.append(g.pull())
+        yuv = tagged
+    ctx = _encoder(codec, setting, W, H, fps, options)
+    packets, t0 = [], time.perf_counter()
+    for f in yuv: packets += ctx.encode(f)
+    packets += ctx.encode(None)
+    t_enc = time.perf_counter() - t0
+    nbytes = sum(p.size for p in packets)
+    dec = av.CodecContext.create(c['decoder'], 'r')
+    out, t0 = [], time.perf_counter()
+    for p in packets: out += dec.decode(p)
+    out += dec.decode(None)
+    t_dec = time.perf_counter() - t0
+    if len(out) != N: raise RuntimeError(f"{codec} {c['param']}={setting}: decoded {len(out)} frames of {N}; the bitstream is incomplete")
+    if (out[0].height, out[0].width) != (H, W):
+        raise RuntimeError(f"{codec} {c['param']}={setting}: decoded {out[0].width}×{out[0].height} frames, encoded {W}×{H}")
+    rgb = np.stack([f.to_ndarray(format='rgb24') for f in out])
+    decoded = torch.from_numpy(rgb).permute(0, 3, 1, 2).float().div_(255)
+    row = dict(codec=codec + ('+lat' if latitude_adaptive else ''), setting=setting, bytes=nbytes, bpp=8*nbytes/(W*H*N),
+               kbps=8*nbytes*fps/N/1000, **(rd_metrics(decoded, frames) if metrics else {}),
+               encode_fps=N/t_enc, decode_fps=N/t_dec,
+               encoder=c['encoder'], decoder=c['decoder'], param=c['param'], options={**c['options'], **(options or {})},
+               latitude_adaptive=latitude_adaptive, roi_bands=bands, width=W, height=H, frames=N, fps=float(fps))
+    return decoded, row
+
+# %% ../nbs/20_codec.ipynb #3b6aa037
+def _check_points(points)->int:
+    if isinstance(points, bool) or not isinstance(points, int) or points < 4:
+        raise ValueError(f"points: need at least 4 RD points per curve for BD-rate, got {points!r}")
+    return points
+
+def _settings_for(codecs:list, points:int, settings:dict|None)->dict:
+    "Each codec's ladder: `settings[codec]` if given (checked), else `ladder(codec, points)`."
+    out = {}
+    for c in codecs:
+        s = list((settings or {}).get(c) or ladder(c, points))
+        if len(s) < 4: raise ValueError(f"settings: {c} has {len(s)} settings {s}; BD-rate needs at least 4")
+        out[c] = s
+    return out
+
+def rd_ladder(
+    clip, # a `Clip` (or float frames (N, 3, H, W) in [0, 1], then at `fps`)
+    codecs=('x264', 'x265', 'av1', 'vp9'), # names in `CODECS`
+    points:int=5, # settings per codec (at least 4)
+    settings:dict|None=None, # codec → explicit list of settings, instead of the default ladder
+    latitude_adaptive:bool=False, # code with latitude ROI bands (codecs that honour ROI only)
+    fps:float|None=None, # frame rate; None → the clip's, else 30
+    progress:bool=True, # show a tqdm progress bar
+    on_point=None, # called as on_point(row, decoded) after each point, e.g. to keep one decoded video
+)->list[dict]: # one row per (codec, setting), `RD_FIELDS` first
+    "Encode and decode a clip at every setting of every codec; everything is checked before the first encode."
+    from tqdm.auto import tqdm
+    codecs = check_codecs(codecs, roi=latitude_adaptive)
+    ladders = _settings_for(codecs, _check_points(points), settings)
+    frames = clip.frames if hasattr(clip, 'frames') else _check_rgb(clip, 'clip')
+    fps = float(fps or getattr(clip, 'fps', 30.))
+    todo = [(c, s) for c in codecs for s in ladders[c]]
+    rows = []
+    for c, s in tqdm(todo, desc='codec ladder' + (' (latitude-adaptive)' if latitude_adaptive else ''), disable=not progress):
+        decoded, row = encode_decode(frames, c, s, fps, latitude_adaptive=latitude_adaptive)
+        rows.append(row)
+        if on_point is not None: on_point(row, decoded)
+    return rows
+
+# %% ../nbs/20_codec.ipynb #3bdec622
+BD_METRICS = ('psnr_y', 'ws_psnr_y')
+"The distortions BD is reported in, as NVC360 does: PSNR-Y and WS-PSNR-Y."
+
+def _curve(rows:list, codec:str, metric:str)->tuple[np.ndarray,np.ndarray]:
+    pts = sorted((float(r['kbps']), float(r[metric])) for r in rows if r['codec'] == codec)
+    return np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
+
+def bd(
+    rate_anchor, # (P,) the anchor's rates, any unit > 0 (e.g. kbps)
+    dist_anchor, # (P,) the anchor's distortions in dB
+    rate_test, # (Q,) the test curve's rates, same unit
+    dist_test, # (Q,) the test curve's distortions in dB
+    method:str='akima', # interpolation of `bjontegaard`: 'akima', 'pchip' or 'cubic'
+)->dict: # bd_rate (%), bd_psnr (dB), overlap (fraction of the narrower PSNR range both curves cover); None where they do not overlap
+    "BD-rate and BD-PSNR of one curve against another with the `bjontegaard` package."
+    import warnings
+    import bjontegaard as bjd
+    ra, da, rt, dt = (np.asarray(x, dtype=float) for x in (rate_anchor, dist_anchor, rate_test, dist_test))
+    if min(len(ra), len(rt)) < 4: raise ValueError(f"bd: need at least 4 points per curve, got {len(ra)} and {len(rt)}")
+    lo, hi = max(da.min(), dt.min()), min(da.max(), dt.max())
+    overlap = max(0., hi - lo)/max(1e-9, min(np.ptp(da), np.ptp(dt)))
+    out = dict(bd_rate=None, bd_psnr=None, overlap=round(float(overlap), 4))
+    if hi <= lo: return out
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        kw = dict(method=method, require_matching_points=False, min_overlap=0)
+        out['bd_rate'] = float(bjd.bd_rate(ra, da, rt, dt, **kw))
+        out['bd_psnr'] = float(bjd.bd_psnr(ra, da, rt, dt, **kw))
+    return out
+
+# %% ../nbs/20_codec.ipynb #e2984630
+def bd_table(
+    rows:list, # RD rows (from `rd_ladder`, or any rows with codec, kbps and the metrics)
+    anchor:str='x264', # the codec every other curve is compared with
+    metrics=BD_METRICS, # distortion columns
+    method:str='akima', # `bjontegaard` interpolation
+)->dict: # codec → {bd_rate_<metric> (%), bd_psnr_<metric> (dB), overlap_<metric>} for every codec but the anchor
+    "BD-rate and BD-PSNR of each curve against the anchor's, in each metric."
+    names = list(dict.fromkeys(r['codec'] for r in rows))
+    if anchor not in names: raise ValueError(f"anchor: no rows for {anchor!r}; the rows hold {names}")
+    table = {}
+    for c in names:
+        if c == anchor: continue
+        table[c] = {}
+        for m in metrics:
+            r = bd(*_curve(rows, anchor, m), *_curve(rows, c, m), method=method)
+            table[c].update({f'bd_rate_{m}': r['bd_rate'], f'bd_psnr_{m}': r['bd_psnr'], f'overlap_{m}': r['overlap']})
+    return table
+
+# %% ../nbs/20_codec.ipynb #c2e3a64b
+def rd_figure(
+    rows:list, # RD rows: codec, kbps, ws_psnr_y, psnr_y
+    path:Path|str|None=None, # PNG to write (atomically); None → only return the figure
+    title:str|None=None, # figure title, e.g. the clip's name and size
+)->'Figure': # matplotlib Figure: WS-PSNR-Y and PSNR-Y against rate (kbps, log scale), one line per codec
+    "The RD figure: rate against WS-PSNR-Y and PSNR-Y, one line per codec."
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(11, 4.2), layout='constrained')
+    axes = fig.subplots(1, 2)
+    names = list(dict.fromkeys(r['codec'] for r in rows))
+    for ax, m, label in zip(axes, ('ws_psnr_y', 'psnr_y'), ('WS-PSNR-Y (dB)', 'PSNR-Y (dB)')):
+        for c in names:
+            x, y = _curve(rows, c, m)
+            ax.plot(x, y, 'o-' if '+' not in c else 's--', ms=4, label=c)
+        ax.set_xscale('log'); ax.set_xlabel('rate (kbps)'); ax.set_ylabel(label); ax.grid(True, which='both', alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title: fig.suptitle(title)
+    if path is not None:
+        with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110, format='png')
+    return fig
+
+# %% ../nbs/20_codec.ipynb #ee45f092
+PROJECTIONS = {'erp': 'equirectangular', 'cubemap': 'cubemap, 3×2', 'eac': 'equi-angular cubemap, 3×2'}
+"The projections compared: equirectangular, cubemap (3×2 layout), equi-angular cubemap (3×2 layout)."
+
+def projection_size(
+    projection:str, # a name in `PROJECTIONS`
+    H:int, # height of the ERP picture whose pixel count to match (W = 2H)
+)->tuple[int,int]: # (height, width), even, with about 2H² pixels
+    "Picture size of a projection at the pixel count of an H×2H ERP picture (cube faces: f ≈ H/√3, even)."
+    if projection not in PROJECTIONS: raise ValueError(f"projection: unknown {projection!r}; choose from {list(PROJECTIONS)}")
+    if projection == 'erp': return H, 2*H
+    f = 2*max(1, round(H/math.sqrt(3)/2))
+    return 2*f, 3*f
+
+# %% ../nbs/20_codec.ipynb #f7046d0d
+def _u8_to_tensor(u8:np.ndarray)->Tensor: return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float().div_(255)
+
+_FACES = {  # face: (layout row, layout column, centre, right, up) — seen from the centre of the sphere
+    '-y': (0, 0, (0., -1, 0), (1., 0, 0), (0., 0, 1)), '+x': (0, 1, (1., 0, 0), (0., 1, 0), (0., 0, 1)),
+    '+y': (0, 2, (0., 1, 0), (-1., 0, 0), (0., 0, 1)), '+z': (1, 0, (0., 0, 1), (0., 1, 0), (-1., 0, 0)),
+    '-x': (1, 1, (-1., 0, 0), (0., -1, 0), (0., 0, 1)), '-z': (1, 2, (0., 0, -1), (0., 1, 0), (1., 0, 0))}
+
+def projection_dirs(
+    projection:str, # a name in `PROJECTIONS`
+    size:tuple[int,int], # picture (height, width): (H, 2H) for ERP, (2f, 3f) for the cube layouts
+)->Tensor: # (height, width, 3) unit vectors through the pixel centres
+    "The direction each pixel of a projection shows. Cube layouts: top row left, front, right; bottom row up, back, down."
+    h, w = size
+    if projection == 'erp': return unit_grid(h, w)
+    if projection not in PROJECTIONS: raise ValueError(f"projection: unknown {projection!r}; choose from {list(PROJECTIONS)}")
+    f = h//2
+    if (h, w) != (2*f, 3*f): raise ValueError(f"size: a 3×2 cube layout is (2f, 3f), got {size}")
+    t = (torch.arange(f, dtype=torch.float64) + 0.5)*(2/f) - 1
+    x = torch.tan(t*math.pi/4) if projection == 'eac' else t
+    X, Y = x[None, :, None], -x[:, None, None]
+    out = torch.empty(h, w, 3, dtype=torch.float64)
+    for r, c, centre, right, up in _FACES.values():
+        out[r*f:(r+1)*f, c*f:(c+1)*f] = torch.tensor(centre) + X*torch.tensor(right) + Y*torch.tensor(up)
+    return F.normalize(out, dim=-1).float()
+
+# %% ../nbs/20_codec.ipynb #53ace646
+def _cube_grid(dirs:Tensor, projection:str, size:tuple[int,int])->Tensor:
+    "grid_sample coordinates (align_corners=True) in a cube layout of `size` for directions (h, w, 3); never across a face edge."
+    f = size[0]//2
+    faces = list(_FACES.values())
+    C = torch.tensor([c for _, _, c, _, _ in faces]); R = torch.tensor([r for _, _, _, r, _ in faces]); U = torch.tensor([u for *_, u in faces])
+    k = (dirs @ C.T).argmax(-1)                      # the face each direction falls on
+    dc = (dirs*C[k]).sum(-1)
+    x, y = (dirs*R[k]).sum(-1)/dc, (dirs*U[k]).sum(-1)/dc
+    if projection == 'eac': x, y = torch.atan(x)*(4/math.pi), torch.atan(y)*(4/math.pi)
+    col = ((x + 1)*(f/2) - 0.5).clamp(0, f - 1) + torch.tensor([c for _, c, *_ in faces])[k]*f
+    row = ((1 - y)*(f/2) - 0.5).clamp(0, f - 1) + torch.tensor([r for r, *_ in faces])[k]*f
+    return torch.stack([col*(2/(size[1] - 1)) - 1, row*(2/(size[0] - 1)) - 1], -1)
+
+def convert_projection(
+    frames:Tensor, # (N, 3, h, w) pictures in projection `src`, in [0, 1]
+    src:str, # their projection, a name in `PROJECTIONS`
+    dst:str, # the projection to convert to
+    size:tuple[int,int], # output (height, width)
+    supersample:int=1, # sample a k× finer grid and average k×k blocks (anti-aliasing when the output is coarser)
+)->Tensor: # (N, 3, height, width) in [0, 1]
+    "Resample pictures between ERP, cubemap and EAC: bilinear, seam- and pole-aware in ERP, never across a cube face edge."
+    for p in (src, dst):
+        if p not in PROJECTIONS: raise ValueError(f"projection: unknown {p!r}; choose from {list(PROJECTIONS)}")
+    if src == dst and tuple(frames.shape[-2:]) == tuple(size): return frames
+    k = max(1, int(supersample))
+    dirs = projection_dirs(dst, (size[0]*k, size[1]*k)).to(frames.device)
+    if src == 'erp': out = torch.stack([sample_equirect(fr, dirs.to(fr.dtype)) for fr in frames.float()])
+    else:
+        grid = _cube_grid(dirs, src, tuple(frames.shape[-2:])).to(frames.device)[None]
+        out = F.grid_sample(frames.float(), grid.expand(frames.shape[0], -1, -1, -1), mode='bilinear', align_corners=True)
+    return (F.avg_pool2d(out, k) if k > 1 else out).clamp(0, 1)
+
+# %% ../nbs/20_codec.ipynb #b43075d9
+def projection_weights(
+    projection:str, # a name in `PROJECTIONS`
+    size:tuple[int,int], # picture (height, width): (H, 2H) for ERP, (2f, 3f) for the 3×2 cube layouts
+)->Tensor: # (height, width) float32, each pixel's relative area on the sphere (unnormalised)
+    "WS-PSNR weights of a projection: ERP cos(latitude); CMP 1/(1+x²+y²)^{3/2}; EAC (1+x²)(1+y²)/(1+x²+y²)^{3/2} with x = tan(πu/4)."
+    h, w = size
+    if projection == 'erp': return latitude_weights(h)[:, None].expand(h, w).contiguous()
+    if projection not in PROJECTIONS: raise ValueError(f"projection: unknown {projection!r}; choose from {list(PROJECTIONS)}")
+    f = h//2
+    if (h, w) != (2*f, 3*f): raise ValueError(f"size: a 3×2 cube layout is (2f, 3f), got {size}")
+    u = (torch.arange(f, dtype=torch.float64) + 0.5)*(2/f) - 1   # face coordinate of each pixel centre, in (-1, 1)
+    x = torch.tan(u*math.pi/4) if projection == 'eac' else u
+    X, Y = x[None, :], x[:, None]
+    face = (1 + X*X + Y*Y)**-1.5
+    if projection == 'eac': face = face*(1 + X*X)*(1 + Y*Y)
+    return face.repeat(2, 3).float()
+
+# %% ../nbs/20_codec.ipynb #3dad0bed
+def weighted_psnr(
+    a:Tensor, # (N, C, h, w) pictures
+    b:Tensor, # (N, C, h, w) reference pictures
+    weights:Tensor, # (h, w) weights, e.g. from `projection_weights`
+    max_val:float=255., # peak value
+)->Tensor: # (N,) WS-PSNR per picture, dB
+    "WS-PSNR with any per-pixel weights: the codec-domain metric of a projection."
+    e = ((a.float() - b.float())**2).mean(1)
+    return mse_to_psnr((e*weights).sum((-2, -1))/weights.sum(), max_val)
+
+# %% ../nbs/20_codec.ipynb #631862e6
+def projection_rd(
+    clip, # a `Clip` (or float frames (N, 3, H, W)): the high-resolution ERP source
+    codec:str='x264', # a name in `CODECS`
+    projections=('erp', 'cubemap', 'eac'), # names in `PROJECTIONS`
+    points:int=5, # settings (at least 4)
+    settings:list|None=None, # explicit settings instead of `ladder(codec, points)`
+    coding_scale:float=0.5, # coded pixel count = that of an ERP at this scale of the source
+    fps:float|None=None, # frame rate; None → the clip's, else 30
+    progress:bool=True, # show a tqdm progress bar
+)->dict: # rows (one per projection and setting), anchors (conversion only, per projection), bd (each projection vs ERP, end to end)
+    "JVET's projection comparison: code each projection at the same pixel count, measure in the codec domain and end to end."
+    from tqdm.auto import tqdm
+    check_codecs([codec])
+    projections = [projections] if isinstance(projections, str) else list(projections)
+    bad = [p for p in projections if p not in PROJECTIONS]
+    if bad or not projections: raise ValueError(f"projections: unknown {bad or 'none given'}; choose from {list(PROJECTIONS)}")
+    ladder_ = list(settings) if settings else ladder(codec, _check_points(points))
+    if len(ladder_) < 4: raise ValueError(f"settings: {len(ladder_)} given; BD-rate needs at least 4")
+    source = clip.frames if hasattr(clip, 'frames') else _check_rgb(clip, 'clip')
+    fps = float(fps or getattr(clip, 'fps', 30.))
+    N, _, H, W = source.shape
+    h = 2*max(4, round(H*coding_scale/2))
+    if h > H: raise ValueError(f"coding_scale: {coding_scale} codes above the source's resolution; use ≤ 1 (JVET codes a downsampled source)")
+    k = max(1, round(H/h))
+    rows, anchors = [], {}
+    bar = tqdm(total=len(projections)*len(ladder_), desc=f'projections ({codec})', disable=not progress)
+    for p in projections:
+        size = projection_size(p, h)
+        ref = _u8_to_tensor(to_uint8_frames(convert_projection(source, 'erp', p, size, supersample=k)))   # the 8-bit pictures coded
+        wts = projection_weights(p, size)
+        anchors[p] = dict(projection=p, width=size[1], height=size[0], **rd_metrics(convert_projection(ref, p, 'erp', (H, W)), source))
+        for s in ladder_:
+            decoded, row = encode_decode(ref, codec, s, fps, metrics=False)
+            row.update(codec=f'{codec}@{p}', projection=p, ws_psnr_y_codec=float(weighted_psnr(luma(decoded), luma(ref), wts).mean()),
+                       psnr_y_codec=float(psnr(luma(decoded), luma(ref), 255.).mean()),
+                       **rd_metrics(convert_projection(decoded, p, 'erp', (H, W)), source))
+            rows.append(row); bar.update()
+    bar.close()
+    bd_ = {}
+    if 'erp' in projections:
+        t = bd_table(rows, anchor=f'{codec}@erp')
+        bd_ = {k_.split('@')[1]: v for k_, v in t.items()}
+    return dict(rows=rows, anchors=anchors, bd=bd_)
+
+# %% ../nbs/20_codec.ipynb #2f1e48d8
+def latitude_qoffsets(
+    H:int, # ERP frame height
+    band:int=16, # rows per band (the x264 macroblock height)
+    strength:float=1.0, # scale of the ideal offset (0: off)
+    qp_range:int=51, # QP range the encoder maps qoffset onto (51 for 8-bit x264/x265)
+)->list[tuple[int,int,float]]: # (first row, rows, qoffset in [0, 1]) per band; bands with no offset left out
+    "ROI bands for latitude-adaptive coding: `qoffset = −3·log2(w)/qp_range` with `w` the band's mean ERP weight."
+    w = latitude_weights(H).double()
+    out = []
+    for y in range(0, H, band):
+        dqp = -3*math.log2(float(w[y:y+band].mean()))*strength
+        q = min(1.0, dqp/qp_range)
+        if q >= 0.005: out.append((y, min(band, H - y), round(q, 4)))
+    return out
+
+def _roi_graph(W:int, H:int, bands:list, fps:float):
+    "A filter graph that attaches the bands as ROI side data to each yuv420p frame."
+    import av
+    from fractions import Fraction
+    g = av.filter.Graph()
+    prev = g.add_buffer(width=W, height=H, format='yuv420p', time_base=1/Fraction(fps).limit_denominator(1001))
+    for y, h, q in bands:
+        f = g.add('addroi', f"x=0:y={y}:w=iw:h={h}:qoffset={q}")
+        prev.link_to(f); prev = f
+    sink = g.add('buffersink'); prev.link_to(sink)
+    g.configure()
+    return g
+
+# %% ../nbs/20_codec.ipynb #5399f48a
+def latitude_adaptive_rd(
+    clip, # a `Clip` (or float ERP frames (N, 3, H, W))
+    codecs=('x264', 'x265'), # codecs that honour ROI side data
+    points:int=5, # settings per codec (at least 4)
+    settings:dict|None=None, # codec → explicit settings
+    rows:list|None=None, # rows of the plain ladder if already measured (those codecs are not encoded again)
+    progress:bool=True, # show a tqdm progress bar
+    on_point=None, # called as on_point(row, decoded) after each point encoded here
+)->dict: # rows (the latitude-adaptive ones, codec '<name>+lat', plus any plain ones measured here), bd (codec → BD of '+lat' against plain)
+    "BD-rate and BD-PSNR of latitude-adaptive coding against the same encoder without it, in PSNR-Y and WS-PSNR-Y."
+    codecs = check_codecs(codecs, roi=True)
+    _settings_for(codecs, _check_points(points), settings)
+    have = {r['codec'] for r in rows or []}
+    plain = rd_ladder(clip, [c for c in codecs if c not in have], points, settings, progress=progress, on_point=on_point) if set(codecs) - have else []
+    lat = rd_ladder(clip, codecs, points, settings, latitude_adaptive=True, progress=progress, on_point=on_point)
+    every = list(rows or []) + plain + lat
+    bd_ = {c: bd_table([r for r in every if r['codec'] in (c, c + '+lat')], anchor=c)[c + '+lat'] for c in codecs}
+    return dict(rows=plain + lat, bd=bd_)
+
+# %% ../nbs/20_codec.ipynb #f0a19591
+def _pick(rows:list, keep:str|int)->dict:
+    "The row of a curve to keep as video: 'best', 'middle', 'worst' (by rate) or an index into the ladder."
+    by_rate = sorted(rows, key=lambda r: -r['kbps'])
+    if isinstance(keep, int): return by_rate[max(-len(by_rate), min(keep, len(by_rate) - 1))]
+    return by_rate[{'best': 0, 'middle': len(by_rate)//2, 'worst': -1}[keep]]
+
+def _csv_value(v): return f'{v:.6g}' if isinstance(v, float) else v
+
+def write_rd_csv(
+    rows:list, # RD rows
+    path:Path|str, # the CSV to write (atomically)
+)->Path: # the written file
+    "Write the `RD_FIELDS` of each row as CSV (floats to 6 significant digits; missing fields left empty)."
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=RD_FIELDS, extrasaction='ignore', lineterminator='\n')
+    w.writeheader()
+    for r in rows: w.writerow({k: _csv_value(r.get(k, '')) for k in RD_FIELDS})
+    return atomic_write_text(path, buf.getvalue())
+
+def _json_ready(x):
+    if isinstance(x, dict): return {str(k): _json_ready(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_json_ready(v) for v in x]
+    if isinstance(x, float): return None if not math.isfinite(x) else round(x, 6)
+    if isinstance(x, (np.integer, np.floating)): return _json_ready(x.item())
+    return x
+
+# %% ../nbs/20_codec.ipynb #b835c599
+KEEP_VIDEO = ('best', 'middle', 'worst')
+
+def codec_experiment(
+    clip, # the `Clip` to code (ERP; its size is the coding size of the ladder)
+    out:Path|str, # output folder (created)
+    codecs=('x264', 'x265', 'av1', 'vp9'), # names in `CODECS`
+    points:int=5, # settings per codec (at least 4)
+    anchor:str='x264', # the BD anchor: a codec in `codecs` or in `extra_rows`
+    projections=None, # e.g. ('erp', 'cubemap', 'eac'): also run `projection_rd` with the anchor's codec; None → skip
+    latitude_adaptive:bool=False, # also code the ROI-capable codecs latitude-adaptively ('<name>+lat' curves)
+    progress:bool=True, # show tqdm progress bars
+    keep_video:str|int|None='middle', # which point of each curve to write as a 360° MP4: 'best', 'middle', 'worst', an index, or None
+    extra_rows:list|None=None, # RD rows of other codecs (e.g. the atlas codec) to include in rd.csv, bd.json and rd.png
+    settings:dict|None=None, # codec → explicit settings instead of the default ladders
+)->dict: # rows, bd (the content of bd.json), files written
+    "The codec study behind `npr codec`: RD ladders, BD table, RD figure, settings record and decoded 360° videos."
+    from npr_lib.video import write_video
+    out = Path(out)
+    codecs = check_codecs(codecs)
+    _settings_for(codecs, _check_points(points), settings)
+    extra_rows = list(extra_rows or [])
+    for r in extra_rows:
+        if missing := [k for k in ('codec', 'kbps', *BD_METRICS) if k not in r]:
+            raise ValueError(f"extra_rows: a row lacks {missing}; give at least codec, kbps, {', '.join(BD_METRICS)}")
+    names = codecs + [r['codec'] for r in extra_rows]
+    if anchor not in names: raise ValueError(f"anchor: {anchor!r} is not among the curves {list(dict.fromkeys(names))}")
+    lat_codecs = [c for c in codecs if CODECS[c]['roi']]
+    if latitude_adaptive and not lat_codecs:
+        raise ValueError(f"latitude_adaptive: none of {codecs} honours ROI side data; add one of {[k for k, c in CODECS.items() if c['roi']]}")
+    if projections is not None:
+        if anchor not in CODECS: raise ValueError(f"projections: run with a classic anchor codec, not {anchor!r}")
+        projections = [projections] if isinstance(projections, str) else list(projections)
+        if bad := [p for p in projections if p not in PROJECTIONS]: raise ValueError(f"projections: unknown {bad}; choose from {list(PROJECTIONS)}")
+    if keep_video is not None and not isinstance(keep_video, int) and keep_video not in KEEP_VIDEO:
+        raise ValueError(f"keep_video: {keep_video!r}; use one of {KEEP_VIDEO}, an index or None")
+    if clip.H % 2: raise ValueError(f"clip: yuv420p needs an even size, got {clip.W}×{clip.H}; choose another scale")
+    out.mkdir(parents=True, exist_ok=True)
+
+    kept = {}
+    def keep(row, decoded): kept.setdefault(row['codec'], []).append((row, decoded))
+    rows = rd_ladder(clip, codecs, points, settings, progress=progress, on_point=keep if keep_video is not None else None)
+    bd_json = dict(anchor=anchor, method='akima (bjontegaard 1.3, min_overlap=0; overlap reported)', rate='kbps',
+                   metrics=list(BD_METRICS))
+    if latitude_adaptive:
+        la = latitude_adaptive_rd(clip, lat_codecs, points, settings, rows=rows, progress=progress,
+                                  on_point=keep if keep_video is not None else None)
+        rows += la['rows']
+        bd_json['latitude_adaptive'] = la['bd']
+    every = rows + extra_rows
+    bd_json['codecs'] = bd_table(every, anchor)
+    files = [write_rd_csv(every, out/'rd.csv')]
+    if projections:
+        pr = projection_rd(clip, anchor, projections, points, (settings or {}).get(anchor), progress=progress)
+        bd_json['projections'] = dict(codec=anchor, anchors=pr['anchors'], bd_vs_erp=pr['bd'])
+        buf = io.StringIO()
+        cols = ('codec', 'projection', 'setting', 'width', 'height', 'bytes', 'kbps', 'psnr_y_codec', 'ws_psnr_y_codec', *RD_FIELDS[5:])
+        w = csv.DictWriter(buf, fieldnames=cols, extrasaction='ignore', lineterminator='\n'); w.writeheader()
+        for r in pr['rows']: w.writerow({k: _csv_value(r.get(k, '')) for k in cols})
+        files.append(atomic_write_text(out/'projections.csv', buf.getvalue()))
+        rows += pr['rows']
+    files.append(atomic_write_text(out/'bd.json', json.dumps(_json_ready(bd_json), indent=1)))
+    title = f"{getattr(clip, 'name', 'clip')}: {clip.W}×{clip.H}, {clip.N} frames"
+    rd_figure(every, out/'rd.png', title=title); files.append(out/'rd.png')
+    videos = {}
+    if keep_video is not None:
+        for c, pts in kept.items():
+            row = _pick([r for r, _ in pts], keep_video)
+            decoded = next(d for r, d in pts if r is row)
+            fn = out/f"decoded_{c}_{row['param']}{row['setting']}.mp4"
+            write_video(decoded, fn, fps=clip.fps, crf=18, spherical=True)
+            videos[c] = dict(file=fn.name, setting=row['setting'], kbps=row['kbps'])
+            files.append(fn)
+    record = dict(clip=dict(name=getattr(clip, 'name', None), source=getattr(clip, 'source', None), width=clip.W, height=clip.H,
+                            frames=clip.N, fps=clip.fps, numbers=list(getattr(clip, 'numbers', []))),
+                  codecs={c: {**CODECS[c], 'settings': _settings_for([c], points, settings)[c]} for c in codecs},
+                  points=points, anchor=anchor, latitude_adaptive=latitude_adaptive, projections=projections,
+                  videos=videos, rows=rows + extra_rows)
+    files.append(atomic_write_text(out/'settings.json', json.dumps(_json_ready(record), indent=1)))
+    return dict(rows=every, bd=bd_json, files=[Path(f) for f in files])
