@@ -74,7 +74,7 @@ CODECS = {
     'x264': dict(encoder='libx264', decoder='h264', param='crf', ladder=(20, 40), roi=True,
                  options={'preset': 'medium'}),
     'x265': dict(encoder='libx265', decoder='hevc', param='crf', ladder=(22, 42), roi=True,
-                 options={'preset': 'medium', 'x265-params': 'log-level=error'}),
+                 options={'preset': 'medium', 'x265-params': 'log-level=error:info=0'}),
     'av1':  dict(encoder='libsvtav1', decoder='libdav1d', param='crf', ladder=(26, 60), roi=False,
                  options={'preset': '8'}),
     'vp9':  dict(encoder='libvpx-vp9', decoder='vp9', param='crf', ladder=(26, 60), roi=False,
@@ -125,6 +125,22 @@ def _yuv_frames(u8:np.ndarray)->list:
     import av
     return [av.VideoFrame.from_ndarray(a, format='rgb24').reformat(format='yuv420p') for a in u8]
 
+def _drop_h264_banner(packets:list)->list:
+    "x264's packets without its version banner: SEI NAL units of user data unregistered (payload type 5)."
+    import av, re
+    out = []
+    for p in packets:
+        data = bytes(p)
+        starts = [m.start() for m in re.finditer(b'\x00\x00\x01', data)]
+        begin = [s - 1 if s and data[s - 1] == 0 else s for s in starts]
+        keep = [data[:begin[0]] if begin else data]
+        for b, s, e in zip(begin, starts, begin[1:] + [len(data)]):
+            if not (data[s + 3] & 0x1F == 6 and data[s + 4] == 5): keep.append(data[b:e])
+        q = av.Packet(b''.join(keep))
+        q.pts, q.dts = p.pts, p.dts
+        out.append(q)
+    return out
+
 def _encoder(codec:str, setting, W:int, H:int, fps:float, options:dict|None):
     import av, os
     from fractions import Fraction
@@ -168,6 +184,7 @@ def encode_decode(
     for f in yuv: packets += ctx.encode(f)
     packets += ctx.encode(None)
     t_enc = time.perf_counter() - t0
+    if c['encoder'] == 'libx264': packets = _drop_h264_banner(packets)
     nbytes = sum(p.size for p in packets)
     dec = av.CodecContext.create(c['decoder'], 'r')
     out, t0 = [], time.perf_counter()
@@ -283,6 +300,7 @@ def rd_figure(
 )->'Figure': # matplotlib Figure: WS-PSNR-Y and PSNR-Y against rate (kbps, log scale), one line per codec
     "The RD figure: rate against WS-PSNR-Y and PSNR-Y, one line per codec."
     from matplotlib.figure import Figure
+    from matplotlib.ticker import LogLocator, FuncFormatter, NullFormatter
     fig = Figure(figsize=(11, 4.2), layout='constrained')
     axes = fig.subplots(1, 2)
     names = list(dict.fromkeys(r['codec'] for r in rows))
@@ -290,7 +308,10 @@ def rd_figure(
         for c in names:
             x, y = _curve(rows, c, m)
             ax.plot(x, y, 'o-' if '+' not in c else 's--', ms=4, label=c)
-        ax.set_xscale('log'); ax.set_xlabel('rate (kbps)'); ax.set_ylabel(label); ax.grid(True, which='both', alpha=0.3)
+        ax.set_xscale('log')
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5))); ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel('rate (kbps)'); ax.set_ylabel(label); ax.grid(True, which='both', alpha=0.3)
     axes[0].legend(fontsize=8)
     if title: fig.suptitle(title)
     if path is not None:
