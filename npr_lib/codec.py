@@ -325,11 +325,11 @@ PROJECTIONS = {'erp': 'equirectangular', 'cubemap': 'cubemap, 3×2', 'eac': 'equ
 def projection_size(
     projection:str, # a name in `PROJECTIONS`
     H:int, # height of the ERP picture whose pixel count to match (W = 2H)
-)->tuple[int,int]: # (height, width), even, with about 2H² pixels
-    "Picture size of a projection at the pixel count of an H×2H ERP picture (cube faces: f ≈ H/√3, even)."
+)->tuple[int,int]: # (height, width): (H, 2H), or (2f, 3f) with f the multiple of 16 nearest H/√3
+    "Picture size of a projection at about the pixel count of an H×2H ERP picture, cube faces aligned to 16×16 blocks."
     if projection not in PROJECTIONS: raise ValueError(f"projection: unknown {projection!r}; choose from {list(PROJECTIONS)}")
     if projection == 'erp': return H, 2*H
-    f = 2*max(1, round(H/math.sqrt(3)/2))
+    f = 16*max(1, round(H/math.sqrt(3)/16))
     return 2*f, 3*f
 
 # %% ../nbs/20_codec.ipynb #f7046d0d
