@@ -50,6 +50,7 @@ def dequantise_tensor(
     "The values a quantised tensor stands for (the decoder and `quantise_model` share this exact arithmetic)."
     return torch.from_numpy((np.asarray(q, np.float64) - zero)*step).float().reshape(tuple(shape))
 
+# %% ../nbs/21_atlas_codec.ipynb #3f3c1d08
 def tensor_kind(
     name:str, # the parameter's name in the model's state dict
     numel:int, # how many values it has
@@ -103,6 +104,7 @@ def unpack_histogram(
     e = np.where(ok, e, 0)
     return np.where(ok, _MANTISSA[e % 8] << (e//8), 0).astype(np.float64)
 
+# %% ../nbs/21_atlas_codec.ipynb #e78d3d13
 def _categorical(hist:bytes):
     import constriction
     return constriction.stream.model.Categorical(unpack_histogram(hist), perfect=False)
@@ -140,6 +142,7 @@ _DTYPES = ('float32', 'float16', 'bfloat16', 'float64')
 class AtlasFileError(ValueError):
     "A `.npra` file that cannot be read; the message names the file and what is wrong with it."
 
+# %% ../nbs/21_atlas_codec.ipynb #43edaf20
 def _clip_info(clip_info, model:LayeredAtlas)->dict:
     "The clip's signature from a `Clip`, a dict (run.json keys too) or nothing, checked against the model."
     c = clip_info
@@ -392,6 +395,7 @@ def table_size_config(
             for part, f in cfg['model'].items() if isinstance(f, dict) and f.get('encoding', {}).get('otype') == 'HashGrid'}
     return get_config(cfg, model=over)
 
+# %% ../nbs/21_atlas_codec.ipynb #885169db
 def rd_variants(
     sizes=(12, 14, 16), # table sizes (log2) of the `fast` variants
 )->dict: # label → whole configuration: 'compact', then 'fast-h<s>' per size
