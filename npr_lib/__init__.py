@@ -2,6 +2,7 @@
 
 Modules:
 
+- `npr_lib.atlas_codec`: A fitted layered atlas written as one self-describing file — each tensor quantised and range-coded with `constriction` — measured like a codec (bytes against the quality of the frames it renders again), and edited after decoding, which a bitstream cannot be.
 - `npr_lib.edit`: Paint once on a layer's sphere — a stamp, text, a painted atlas, a drawing over one frame, a recolour — and every frame of the 360° video shows it, moving with the camera and the objects.
 - `npr_lib.editor`: Put a picture or a line of text on a layer's atlas sphere, watch it in a frame and through a perspective view while you move it, then render the whole clip and export it — ipywidgets, in the notebook.
 - `npr_lib.evaluate`: Render a fitted model, measure it against the clip, export each layer's atlas as an editable texture, and write the whole run — metrics, videos, atlases, curves — to one folder.

@@ -18,7 +18,7 @@ from .edit import edit_from_options
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'batch', 'edit', 'docs', 'readme']
+           'pipeline', 'demo', 'fit', 'batch', 'codec_cmd', 'edit', 'docs', 'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -219,6 +219,37 @@ def batch(
     path = batch_runs(clips, out, progress=not quiet, log=lambda m: print(f"npr batch: {m}", file=sys.stderr), **kwargs)
     print(path.read_text())
     return path
+
+# %% ../nbs/80_cli.ipynb #eeb4ec41
+@command(name='codec')
+def codec_cmd(
+    clip:str, # clip folder or video file, or 'synthetic'
+    out:str=None, # output folder; outputs/<clip name>/codec by default
+    scale:float=0.5, # downscale factor (0.5 → 480×240)
+    frames:str=None, # N, 'a:b' or 'i,j,k'; all frames by default
+    codecs:str='x264,x265,av1,vp9', # comma-separated names of npr_lib.codec.CODECS
+    points:int=5, # settings per codec (at least 4)
+    anchor:str='x264', # BD anchor
+    projections:str=None, # e.g. 'erp,cubemap,eac' for the projection study
+    latitude_adaptive:bool=False, # also code x264/x265 latitude-adaptively
+    keep_video:str='middle', # decoded video kept per codec: 'best', 'middle', 'worst' or 'none'
+    cache:bool=True, # use the clip decode cache
+    quiet:bool=False, # no progress bars
+)->dict: # the content of bd.json
+    "Rate–distortion of a clip with x264, x265, SVT-AV1 and VP9: OUT/rd.csv, bd.json, rd.png, settings.json, decoded 360° videos."
+    from npr_lib.clip import open_clip
+    from npr_lib.runs import clip_label
+    from npr_lib.codec import codec_experiment
+    split = lambda s: tuple(x.strip() for x in s.split(',') if x.strip()) if s else None
+    video = open_clip(clip, scale=scale, frames=frames, cache=cache)
+    out = Path(out or Path('outputs')/clip_label(clip)/'codec')
+    r = codec_experiment(video, out, codecs=split(codecs), points=points, anchor=anchor, projections=split(projections),
+                         latitude_adaptive=latitude_adaptive, progress=not quiet,
+                         keep_video=None if keep_video == 'none' else keep_video)
+    for c, v in r['bd']['codecs'].items():
+        print(f"{c:>10} vs {anchor}: BD-rate {v['bd_rate_ws_psnr_y']} % (WS-PSNR-Y), {v['bd_rate_psnr_y']} % (PSNR-Y)")
+    print(f"wrote {out}")
+    return r['bd']
 
 # %% ../nbs/80_cli.ipynb #c4f18b20
 @command
