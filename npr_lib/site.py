@@ -92,8 +92,9 @@ def _in_test():
 _re_show_doc = re.compile(r'^show_doc\(([\w.]+)\)$')
 
 class exec_doc_cells(exec_show_docs):
-    "nbdev's `exec_show_docs`, except that a failing cell that is neither exported nor a `show_doc` only warns."
+    "nbdev's `exec_show_docs`, except that `#| notest` cells are not run and a failing cell that is neither exported nor a `show_doc` only warns."
     def __call__(self, cell):
+        if 'notest' in cell.directives_: return   # long figure and benchmark cells: their saved outputs are what the page shows
         try: super().__call__(cell)
         except Exception:
             if set(cell.directives_) & {'export', 'exports', 'exporti', 'exec_doc'} or re.search(r'^show_doc\(', cell.source, re.M): raise
