@@ -166,7 +166,7 @@ def person_model(
 
 # %% ../nbs/80_cli.ipynb #5f900aec
 @command
-@delegates(run_pipeline, but=['out_dir', 'fresh', 'progress', 'log'])
+@delegates(run_pipeline, but=['out_dir', *NOTEBOOK_SKIPS])
 def pipeline(
     clip:str, # clip folder or video file, or 'synthetic'
     out:str=None, # output folder; outputs/<clip name> by default

@@ -405,7 +405,8 @@ def _decode_images(cf:ClipFiles, scale:float, frames)->tuple[np.ndarray,np.ndarr
 def _numbers(cf:ClipFiles, frames)->list[int]:
     "The numbers of the selected frames: from the file names of an image folder, 1, 2, … for a video."
     if cf.layout == 'video': return [i + 1 for i in frame_indices(frames, cf.n_frames)]
-    return [_frame_numbers([cf.frames[i]])[0] for i in frame_indices(frames, len(cf.frames))]
+    nums = _frame_numbers(cf.frames)
+    return [nums[i] for i in frame_indices(frames, len(cf.frames))]
 
 def _clip_from_uint8(rgb:np.ndarray, masks:np.ndarray, **kw)->Clip:
     frames = torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))).float().div_(255)

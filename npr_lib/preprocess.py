@@ -136,7 +136,7 @@ def preprocess_clip(
     use_flow = bool(flow) and trains_flow(config)
     report = dict(notes=[], flow=None, masks=None, figures=[])
     if flow and not use_flow: report['notes'].append(f"config '{get_config(config)['name']}' has no flow losses: no flow used")
-    if propagate: key_masks(clip, key_frame, key_mask)   # a bad key frame or mask fails here, before the flow
+    if propagate: pos, km, names = key_masks(clip, key_frame, key_mask)   # a bad key frame or mask fails here, before the flow
     gaps = flow_gap_list(flow_gaps, clip.N, config) if use_flow else [1]
     flows = {}
     if use_flow or propagate:
@@ -146,7 +146,6 @@ def preprocess_clip(
         report['flow'] = dict(method=flow_method, seconds=round(time.perf_counter() - t0, 2), gaps=gaps, **flow_stats(flows[1]))
         if out is not None: report['figures'] = [str(p) for p in flow_figures(clip, flows[1], out/'figures')]
     if propagate:
-        pos, km, names = key_masks(clip, key_frame, key_mask)
         m = masks_for_clip(clip, key_frame=pos, key_mask=km, flow=flows[1], progress=progress)
         clip = Clip(clip.frames, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers, source=clip.source)
         report['masks'] = dict(key_frame=clip.numbers[pos], source=str(key_mask) if key_mask else 'clip masks', objects=names)
