@@ -332,11 +332,12 @@ def encode_run(
     return encode_model(load_model(run_dir), path, bits=bits, config=run.get('config'), clip_info=run)
 
 # %% ../nbs/21_atlas_codec.ipynb #e7e0c8f6
-def _rd_source(run, device)->tuple:
+def _rd_source(run, device, clip=None)->tuple:
     "(model, clip, configuration or None, fitting seconds or None) of a run folder or a (model, clip) pair."
     if isinstance(run, (str, Path)):
-        from npr_lib.runs import open_run
-        model, clip, meta = open_run(run, device)
+        from npr_lib.runs import open_run, check_run_clip, load_model
+        if clip is None: model, clip, meta = open_run(run, device)
+        else: meta, model = check_run_clip(run, clip), load_model(run, device)
         m = Path(run)/'metrics.json'
         secs = json.loads(m.read_text()).get('train_seconds') if m.exists() else None
         return model, clip, meta.get('config'), secs
@@ -352,11 +353,12 @@ def atlas_rd(
     train_seconds:float|None=None, # fitting time, counted into encode_fps; the run's metrics.json by default, else 0
     out_dir:str|Path|None=None, # keep the files here as <label>_b<bits>.npra; a temporary folder by default
     device:str='cpu', # where to decode and render
+    clip=None, # with a run folder: measure against this `Clip` (same frames, checked; any size) instead of the run's own
 )->list[dict]: # one row per bit depth, with exactly the keys of `npr_lib.codec.RD_FIELDS` (rd.csv's columns)
     "Rate–distortion rows of a fitted model written as `.npra` files: bytes, bpp, kbps, the rd_metrics, encode and decode speed."
     from npr_lib.codec import rd_metrics, RD_FIELDS
     from npr_lib.evaluate import render_clip
-    model, clip, run_cfg, secs = _rd_source(run, device)
+    model, clip, run_cfg, secs = _rd_source(run, device, clip)
     cfg = get_config(config or run_cfg or model.cfg)
     label = cfg['name'] if label is None else label
     secs = (secs or 0.) if train_seconds is None else train_seconds

@@ -99,7 +99,8 @@ def check_codecs(
     codecs = [codecs] if isinstance(codecs, str) else list(codecs)
     if not codecs: raise ValueError(f"codecs: none given; choose from {list(CODECS)}")
     unknown = [c for c in codecs if c not in CODECS]
-    if unknown: raise ValueError(f"codecs: unknown {unknown}; choose from {list(CODECS)}")
+    if unknown: raise ValueError(f"codecs: unknown {unknown}; choose from {list(CODECS)}"
+                                 + (" ('atlas' needs a fitted run: codec_experiment(run=…), npr codec --run RUN)" if 'atlas' in unknown else ''))
     missing = [c for c in codecs if not _has_encoder(CODECS[c]['encoder'])]
     if missing:
         raise ValueError(f"codecs: this FFmpeg has no encoder for {[c + ' (' + CODECS[c]['encoder'] + ')' for c in missing]}; "
@@ -556,17 +557,28 @@ def codec_experiment(
     keep_video:str|int|None='middle', # which point of each curve to write as a 360° MP4: 'best', 'middle', 'worst', an index, or None
     extra_rows:list|None=None, # RD rows of other codecs (e.g. the atlas codec) to include in rd.csv, bd.json and rd.png
     settings:dict|None=None, # codec → explicit settings instead of the default ladders
+    run:str|Path|None=None, # a fitted run of this clip (`npr fit` output), for the codec 'atlas' among `codecs`
+    atlas_bits=(4, 5, 6, 8, 10), # bit depths of the atlas codec's points
 )->dict: # rows, bd (the content of bd.json), files written
     "The codec study behind `npr codec`: RD ladders, BD table, RD figure, settings record and decoded 360° videos."
     from npr_lib.video import write_video
     out = Path(out)
-    codecs = check_codecs(codecs)
+    codecs = [codecs] if isinstance(codecs, str) else list(codecs)
+    atlas = 'atlas' in codecs
+    if atlas:
+        if run is None: raise ValueError("codecs: 'atlas' needs a fitted run of this clip (run=…, npr codec --run RUN; make one with npr fit)")
+        if len(atlas_bits) < 4: raise ValueError(f"atlas_bits: {len(atlas_bits)} bit depths; BD-rates need at least 4")
+        from npr_lib.runs import check_run_clip
+        check_run_clip(run, clip)      # before any encoding
+        codecs = [c for c in codecs if c != 'atlas']
+    elif run is not None: raise ValueError(f"run: given, but 'atlas' is not among the codecs {codecs}; add it to measure the run")
+    codecs = check_codecs(codecs) if codecs or not atlas else []
     _settings_for(codecs, _check_points(points), settings)
     extra_rows = list(extra_rows or [])
     for r in extra_rows:
         if missing := [k for k in ('codec', 'kbps', *BD_METRICS) if k not in r]:
             raise ValueError(f"extra_rows: a row lacks {missing}; give at least codec, kbps, {', '.join(BD_METRICS)}")
-    names = codecs + [r['codec'] for r in extra_rows]
+    names = codecs + ['atlas']*atlas + [r['codec'] for r in extra_rows]
     if anchor not in names: raise ValueError(f"anchor: {anchor!r} is not among the curves {list(dict.fromkeys(names))}")
     lat_codecs = [c for c in codecs if CODECS[c]['roi']]
     if latitude_adaptive and not lat_codecs:
@@ -582,7 +594,10 @@ def codec_experiment(
 
     kept = {}
     def keep(row, decoded): kept.setdefault(row['codec'], []).append((row, decoded))
-    rows = rd_ladder(clip, codecs, points, settings, progress=progress, on_point=keep if keep_video is not None else None)
+    rows = rd_ladder(clip, codecs, points, settings, progress=progress, on_point=keep if keep_video is not None else None) if codecs else []
+    if atlas:
+        from npr_lib.atlas_codec import atlas_rd
+        extra_rows = atlas_rd(run, tuple(atlas_bits), label='', out_dir=out/'atlas', clip=clip) + extra_rows
     bd_json = dict(anchor=anchor, method='akima (bjontegaard 1.3, min_overlap=0; overlap reported)', rate='kbps',
                    metrics=list(BD_METRICS))
     if latitude_adaptive:
@@ -616,7 +631,8 @@ def codec_experiment(
             files.append(fn)
     record = dict(clip=dict(name=getattr(clip, 'name', None), source=getattr(clip, 'source', None), width=clip.W, height=clip.H,
                             frames=clip.N, fps=clip.fps, numbers=list(getattr(clip, 'numbers', []))),
-                  codecs={c: {**CODECS[c], 'settings': _settings_for([c], points, settings)[c]} for c in codecs},
+                  codecs={c: {**CODECS[c], 'settings': _settings_for([c], points, settings)[c]} for c in codecs}
+                         | ({'atlas': dict(run=str(Path(run).resolve()), bits=list(atlas_bits), files='atlas/')} if atlas else {}),
                   points=points, anchor=anchor, latitude_adaptive=latitude_adaptive, projections=projections,
                   videos=videos, rows=rows + extra_rows)
     files.append(atomic_write_text(out/'settings.json', json.dumps(_json_ready(record), indent=1)))

@@ -17,7 +17,7 @@ from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source', 'run_frame_numbers',
-           'open_run_clip', 'open_run', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
+           'open_run_clip', 'open_run', 'check_run_clip', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
            'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
            'summary_table', 'find_clips', 'batch_runs']
 
@@ -166,6 +166,26 @@ def open_run(
         raise ValueError(f"{clip or run.get('clip')}: loads as {video.N} frames with {video.K} objects, but the model of {run_dir} "
                          f"has {model.n_frames} frames and {model.n_objects} objects")
     return model, video, run
+
+# %% ../nbs/14_runs.ipynb #7655b6c5
+def _frame_span(nums:list[int])->str: return f"{nums[0]}–{nums[-1]}" if nums == list(range(nums[0], nums[-1] + 1)) else str(nums)
+
+def check_run_clip(
+    run_dir:str|Path, # an `npr fit` output folder
+    clip:Clip, # a clip loaded with `open_clip` (it knows its `source` and frame `numbers`); any scale
+)->dict: # the run's run.json, when the run was fitted to this clip's frames
+    "Refuse a run that was fitted to another clip or to other frames of it, before any work is spent on the pair."
+    run, src = read_run(run_dir), getattr(clip, 'source', None)
+    if not src: raise ValueError("clip: made in memory, so it cannot be matched with a run; load it with open_clip")
+    theirs, ours = run.get('clip'), src['clip']
+    if ours == 'synthetic' == theirs and run.get('seed', 0) != src.get('seed', 0): ours, theirs = f"synthetic (seed {src.get('seed', 0)})", f"synthetic (seed {run.get('seed', 0)})"
+    if theirs != ours:
+        raise ValueError(f"{run_dir}: fitted to {theirs}, not to {ours}; fit this clip first (npr fit {ours}) or give its own run")
+    nums = run_frame_numbers(run)
+    if nums is not None and nums != list(clip.numbers):
+        raise ValueError(f"{run_dir}: fitted to frames {_frame_span(nums)} of {theirs}, but the clip has frames "
+                         f"{_frame_span(list(clip.numbers))}; load the run's frames (frames={run.get('frames')!r})")
+    return run
 
 # %% ../nbs/14_runs.ipynb #0103c57a
 def clip_label(
