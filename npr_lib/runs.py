@@ -19,7 +19,7 @@ from .files import atomic_write_text
 __all__ = ['NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source', 'run_frame_numbers',
            'open_run_clip', 'open_run', 'check_run_clip', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
            'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
-           'summary_table', 'find_clips', 'batch_runs']
+           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #d71955f2
 def write_run(
@@ -211,6 +211,17 @@ def check_clip(
     }
     return checks, [k for k, ok in checks.items() if not ok]
 
+# %% ../nbs/14_runs.ipynb #1881c540
+def _pipeline_codecs(
+    codecs:str, # comma-separated codec names, or ''
+)->list[str]: # the names, checked (classic ones against this FFmpeg), in order
+    "The pipeline's codec stage, checked before any work."
+    names = [c.strip() for c in (codecs or '').split(',') if c.strip()]
+    if classic := [c for c in names if c != 'atlas']:
+        from npr_lib.codec import check_codecs
+        check_codecs(classic)
+    return names
+
 # %% ../nbs/14_runs.ipynb #59308a77
 def _mask_direction(mask:torch.Tensor)->tuple[float,float]:
     "(yaw, pitch) in radians of the area-weighted centre of a mask (H, W); (0, 0) for an empty mask."
@@ -305,6 +316,7 @@ def run_pipeline(
     flow_gaps:str=None, # frame gaps of the training flow, e.g. '1,4,16'; by default the config's training.flow_gaps
     key_frame:int=None, # number of the key frame (as in the file names) to carry masks from
     key_mask:str=None, # PNG of the object in the key frame (white on black); carried to every frame
+    codecs:str='', # after the fit, a codec experiment in OUT/codec: e.g. 'x264,x265,atlas' ('atlas': this run's layered atlas); '' for none
     fresh:bool=False, # start over even if the output folder has a checkpoint
     progress:bool=True, # progress bars
     log=print, # where notes go (one line each)
@@ -317,6 +329,7 @@ def run_pipeline(
     from npr_lib.preprocess import preprocess_clip, flow_gap_list
     if flow_gaps is not None: flow_gap_list(flow_gaps, 1 << 30)   # a malformed list fails here, before any work
     if key_mask is not None and not Path(key_mask).is_file(): raise FileNotFoundError(f"{key_mask}: key mask not found")
+    codec_names = _pipeline_codecs(codecs)
     out = Path(out_dir or Path('outputs')/clip_label(clip))
     out.mkdir(parents=True, exist_ok=True)
     params['out_dir'] = str(out)
@@ -333,12 +346,21 @@ def run_pipeline(
                    resume=not fresh, progress=progress, flow=train_flow)
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
     outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
+    codec = None
+    if codec_names:
+        from npr_lib.codec import codec_experiment
+        anchor = 'x264' if 'x264' in codec_names else codec_names[0]
+        cx = codec_experiment(video, out/'codec', codecs=codec_names, anchor=anchor, run=out if 'atlas' in codec_names else None,
+                              progress=progress)
+        codec = dict(folder='codec', anchor=anchor, bd=cx['bd']['codecs'])
+        outputs['codec_rd'] = out/'codec'/'rd.png'
     import npr_lib
     result = dict(npr_lib=npr_lib.__version__, torch=torch.__version__, python=platform.python_version(), device=str(dev),
                   parameters=params, config=cfg, preprocess=pre, clip=summary, checks=checks, warnings=warnings,
                   spherical_metadata=spherical, fit=fit,
                   evaluation={k: fit[k] for k in ('psnr', 'ws_psnr', 'ssim', 'ws_psnr_no_residual', 'alpha_iou') if k in fit},
-                  outputs={k: Path(v).name for k, v in outputs.items()}, seconds=round(time.time() - t_start, 2))
+                  codec=codec, outputs={k: Path(v).relative_to(out).as_posix() for k, v in outputs.items()},
+                  seconds=round(time.time() - t_start, 2))
     atomic_write_text(out/'summary.json', json.dumps(result, indent=1, default=str))
     return result
 
@@ -409,7 +431,23 @@ def summary_table(
         m = json.loads(f.read_text())
         fmt = lambda v: f'{v:.3f}' if isinstance(v, float) else str(v)
         rows.append(f'| {label} | ' + ' | '.join(fmt(m.get(k, '')) for k in SUMMARY_KEYS) + ' |')
-    return head + '\n'.join(rows) + '\n'
+    return head + '\n'.join(rows) + '\n' + codec_table(runs)
+
+def codec_table(
+    runs:dict[str,Path], # clip label → run folder, with codec/bd.json when the pipeline ran its codec stage
+)->str: # a Markdown section of BD-rates (WS-PSNR-Y, then PSNR-Y) per clip and codec; '' when no run has one
+    "Each clip's BD-rates against its anchor, from the codec stage's bd.json."
+    bds = {label: json.loads(f.read_text()) for label, d in runs.items() if (f := Path(d)/'codec'/'bd.json').exists()}
+    if not bds: return ''
+    codecs = list(dict.fromkeys(c for b in bds.values() for c in b['codecs']))
+    fmt = lambda v: '' if v is None else f'{v:+.1f} %'
+    out = []
+    for metric, name in (('ws_psnr_y', 'WS-PSNR-Y'), ('psnr_y', 'PSNR-Y')):
+        out.append(f"\nBD-rate against the anchor, {name} (negative: fewer bits for the same quality)\n\n"
+                   '| clip | anchor | ' + ' | '.join(codecs) + ' |\n|' + '---|'*(len(codecs) + 2))
+        out += [f"| {label} | {b['anchor']} | " + ' | '.join(fmt(b['codecs'].get(c, {}).get(f'bd_rate_{metric}')) for c in codecs) + ' |'
+                for label, b in bds.items()]
+    return '\n'.join(out) + '\n'
 
 def find_clips(
     clips:str, # clip folders or videos, comma-separated; a folder holding clips stands for all of them
