@@ -63,10 +63,16 @@ def report(results, codecs):
         out.append(table(f"BD-rate against x264, {label} (negative = fewer bits for the same quality)", ['clip', *others], body))
     lat = [(run, c, v) for run in runs for c, v in results[run]['bd'].get('latitude_adaptive', {}).items()]
     if lat:
-        out.append(table("Latitude-adaptive against the same encoder (BD-rate; BD-PSNR in dB)",
-                         ['clip', 'codec', 'WS-PSNR-Y', 'PSNR-Y', 'BD-WS-PSNR-Y'],
-                         [[f"{r[0]} {r[1]}", c, fmt(v['bd_rate_ws_psnr_y'], ' %'), fmt(v['bd_rate_psnr_y'], ' %'),
-                           fmt(v['bd_psnr_ws_psnr_y'], ' dB')] for r, c, v in lat]))
+        cols = [('ws_psnr_y', 'WS-PSNR-Y'), ('psnr_y', 'PSNR-Y'), ('vp_psnr_y_equator', 'VP equator'),
+                ('vp_psnr_y_sphere', 'VP sphere'), ('vp_psnr_y_poles', 'VP poles')]
+        body = [[f"{r[0]} {r[1]}", c, *(fmt(v.get(f'bd_rate_{m}'), ' %') for m, _ in cols), fmt(v['bd_psnr_ws_psnr_y'], ' dB')]
+                for r, c, v in lat]
+        for c in dict.fromkeys(c for _, c, _ in lat):
+            vals = lambda m: [v.get(f'bd_rate_{m}') for _, cc, v in lat if cc == c and v.get(f'bd_rate_{m}') is not None]
+            body.append([f'**mean**', c, *(fmt(float(np.mean(vals(m))) if vals(m) else None, ' %') for m, _ in cols), ''])
+        out.append(table("Latitude-adaptive against the same encoder (BD-rate in WS-PSNR-Y, PSNR-Y and viewport PSNR-Y: "
+                         "8 views on the horizon, 24 spread evenly, 2 at the poles; 90° views; BD-PSNR in WS-PSNR-Y)",
+                         ['clip', 'codec', *(l for _, l in cols), 'BD-WS-PSNR-Y'], body))
     proj = [(run, results[run]['bd']['projections']) for run in runs if 'projections' in results[run]['bd']]
     if proj:
         names = [p for p in PROJECTIONS if p != 'erp']

@@ -13,15 +13,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .files import atomic_path, atomic_write_text
-from .geometry import latitude_weights, unit_grid, sample_equirect, pixel_grid
+from .geometry import latitude_weights, unit_grid, sample_equirect, pixel_grid, fibonacci_sphere, unit_to_lonlat, viewport_dirs
 from .metrics import psnr, ws_psnr, s_psnr, mse_to_psnr
 from .video import to_uint8_frames
 
 # %% auto #0
-__all__ = ['RD_FIELDS', 'S_POINTS', 'CODECS', 'BD_METRICS', 'PROJECTIONS', 'KEEP_VIDEO', 'luma', 'rd_metrics', 'available_codecs',
-           'check_codecs', 'ladder', 'encode_decode', 'rd_ladder', 'bd', 'bd_table', 'rd_figure', 'projection_size',
-           'projection_dirs', 'convert_projection', 'projection_weights', 'weighted_psnr', 'projection_rd',
-           'latitude_qoffsets', 'latitude_adaptive_rd', 'write_rd_csv', 'codec_experiment']
+__all__ = ['RD_FIELDS', 'S_POINTS', 'CODECS', 'BD_METRICS', 'PROJECTIONS', 'VP_METRICS', 'KEEP_VIDEO', 'luma', 'rd_metrics',
+           'available_codecs', 'check_codecs', 'ladder', 'encode_decode', 'rd_ladder', 'bd', 'bd_table', 'rd_figure',
+           'projection_size', 'projection_dirs', 'convert_projection', 'projection_weights', 'weighted_psnr',
+           'projection_rd', 'latitude_qoffsets', 'with_viewports', 'viewport_centres', 'viewport_psnr',
+           'latitude_adaptive_rd', 'write_rd_csv', 'codec_experiment']
 
 # %% ../nbs/20_codec.ipynb #0fd34ff1
 RD_FIELDS = ('codec','setting','bytes','bpp','kbps','psnr_y','ws_psnr_y','ws_psnr_rgb','s_psnr','encode_fps','decode_fps')
@@ -495,6 +496,54 @@ def _roi_graph(W:int, H:int, bands:list, fps:float):
     g.configure()
     return g
 
+# %% ../nbs/20_codec.ipynb #0306172d
+VP_METRICS = ('vp_psnr_y_equator', 'vp_psnr_y_sphere', 'vp_psnr_y_poles')
+"The viewport columns `viewport_psnr` adds to a row (sets of `viewport_centres`)."
+
+def with_viewports(
+    source:Tensor, # (N, 3, H, W) the frames being coded
+    on_point=None, # a callback to chain, on_point(row, decoded)
+): # a `rd_ladder` callback
+    "An `rd_ladder` callback that adds `viewport_psnr` of each decoded point to its row, then calls `on_point`."
+    def f(row, decoded):
+        row.update(viewport_psnr(decoded, source))
+        if on_point is not None: on_point(row, decoded)
+    return f
+
+# %% ../nbs/20_codec.ipynb #0f9dc9f7
+def viewport_centres(
+    n_sphere:int=24, # centres of the 'sphere' set (a Fibonacci lattice)
+)->dict[str,list[tuple[float,float]]]: # set name → [(yaw, pitch) in radians], a view looking at (lon, lat) = (yaw, pitch)
+    "The view centres of `viewport_psnr`: 'equator', 'sphere' and 'poles'."
+    lon, lat = unit_to_lonlat(fibonacci_sphere(n_sphere).double())
+    return dict(equator=[(2*math.pi*k/8 - math.pi, 0.) for k in range(8)],
+                sphere=[(float(a), float(b)) for a, b in zip(lon, lat)],
+                poles=[(0., math.pi/2), (0., -math.pi/2)])
+
+def viewport_psnr(
+    decoded:Tensor, # (N, 3, H, W) decoded ERP frames in [0, 1]
+    source:Tensor, # (N, 3, H, W) source ERP frames in [0, 1]
+    centres:dict|None=None, # set name → [(yaw, pitch)]; `viewport_centres()` by default
+    fov:float=90., # horizontal and vertical field of view, degrees
+    size:int|None=None, # view side in pixels; W/4 by default (the ERP's pixel density at the equator for 90°)
+    chunk:int=8, # frames rendered at a time (bounds memory)
+)->dict: # 'vp_psnr_y_<set>' → PSNR-Y in dB, the mean over frames and the set's views
+    "PSNR-Y of perspective viewports rendered from decoded and source frames in the same way."
+    decoded, source = _check_rgb(decoded, 'decoded'), _check_rgb(source, 'source')
+    if decoded.shape != source.shape: raise ValueError(f"decoded: shape {tuple(decoded.shape)} against the source's {tuple(source.shape)}")
+    centres, size = centres or viewport_centres(), size or max(16, source.shape[-1]//4)
+    out = {}
+    for name, views in centres.items():
+        dirs = torch.cat([viewport_dirs(y, p, 0., fov, (size, size)) for y, p in views], 1)   # (size, V·size, 3)
+        per = []
+        for i in range(0, source.shape[0], chunk):
+            d, s = (sample_equirect(luma(x[i:i+chunk].float()), dirs.expand(min(chunk, source.shape[0] - i), -1, -1, -1))
+                    for x in (decoded, source))
+            d, s = (x.reshape(x.shape[0], 1, size, len(views), size).permute(0, 3, 1, 2, 4) for x in (d, s))
+            per.append(psnr(d, s, 255.))                       # (frames, views)
+        out[f'vp_psnr_y_{name}'] = float(torch.cat(per).mean())
+    return out
+
 # %% ../nbs/20_codec.ipynb #5399f48a
 def latitude_adaptive_rd(
     clip, # a `Clip` (or float ERP frames (N, 3, H, W))
@@ -504,15 +553,18 @@ def latitude_adaptive_rd(
     rows:list|None=None, # rows of the plain ladder if already measured (those codecs are not encoded again)
     progress:bool=True, # show a tqdm progress bar
     on_point=None, # called as on_point(row, decoded) after each point encoded here
+    viewports:bool=True, # also measure `viewport_psnr` (columns `VP_METRICS`) and report BD in it
 )->dict: # rows (the latitude-adaptive ones, codec '<name>+lat', plus any plain ones measured here), bd (codec → BD of '+lat' against plain)
-    "BD-rate and BD-PSNR of latitude-adaptive coding against the same encoder without it, in PSNR-Y and WS-PSNR-Y."
+    "BD-rate and BD-PSNR of latitude-adaptive coding against the same encoder without it, in PSNR-Y, WS-PSNR-Y and viewport PSNR-Y."
     codecs = check_codecs(codecs, roi=True)
     _settings_for(codecs, _check_points(points), settings)
-    have = {r['codec'] for r in rows or []}
+    have = {r['codec'] for r in rows or [] if not viewports or all(k in r for k in VP_METRICS)}   # plain rows usable as they are
+    if viewports: on_point = with_viewports(clip.frames if hasattr(clip, 'frames') else clip, on_point)
     plain = rd_ladder(clip, [c for c in codecs if c not in have], points, settings, progress=progress, on_point=on_point) if set(codecs) - have else []
     lat = rd_ladder(clip, codecs, points, settings, latitude_adaptive=True, progress=progress, on_point=on_point)
-    every = list(rows or []) + plain + lat
-    bd_ = {c: bd_table([r for r in every if r['codec'] in (c, c + '+lat')], anchor=c)[c + '+lat'] for c in codecs}
+    every = [r for r in rows or [] if r['codec'] in have] + plain + lat
+    metrics = BD_METRICS + (VP_METRICS if viewports else ())
+    bd_ = {c: bd_table([r for r in every if r['codec'] in (c, c + '+lat')], anchor=c, metrics=metrics)[c + '+lat'] for c in codecs}
     return dict(rows=plain + lat, bd=bd_)
 
 # %% ../nbs/20_codec.ipynb #f0a19591
@@ -594,7 +646,9 @@ def codec_experiment(
 
     kept = {}
     def keep(row, decoded): kept.setdefault(row['codec'], []).append((row, decoded))
-    rows = rd_ladder(clip, codecs, points, settings, progress=progress, on_point=keep if keep_video is not None else None) if codecs else []
+    on_point = keep if keep_video is not None else None
+    if latitude_adaptive: on_point = with_viewports(clip.frames, on_point)   # the plain curves then serve as the +lat curves' anchors
+    rows = rd_ladder(clip, codecs, points, settings, progress=progress, on_point=on_point) if codecs else []
     if atlas:
         from npr_lib.atlas_codec import atlas_rd
         extra_rows = atlas_rd(run, tuple(atlas_bits), label='', out_dir=out/'atlas', clip=clip) + extra_rows
