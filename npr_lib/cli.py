@@ -15,10 +15,11 @@ from fastcore.script import anno_parser
 import npr_lib
 from .runs import run_pipeline, RunError, NOTEBOOK_SKIPS
 from .edit import edit_from_options
+from .loops import make_loop
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'batch', 'codec_cmd', 'edit', 'docs', 'readme']
+           'pipeline', 'demo', 'fit', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'docs', 'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -251,6 +252,26 @@ def codec_cmd(
         print(f"{c:>10} vs {anchor}: BD-rate {v['bd_rate_ws_psnr_y']} % (WS-PSNR-Y), {v['bd_rate_psnr_y']} % (PSNR-Y)")
     print(f"wrote {out}")
     return r['bd']
+
+# %% ../nbs/80_cli.ipynb #9f6b3ca9
+@command(name='loop')
+@delegates(make_loop, but=['source', 'out', 'progress'])
+def loop_cmd(
+    source:str, # a fitted run folder, or a clip folder, video file or 'synthetic'
+    out:str=None, # output folder; SOURCE/loop for a run, outputs/<clip name>/loop for a clip
+    quiet:bool=False, # no progress bars
+    **kwargs,
+)->dict: # the content of loop.json
+    "Make a seamless 360° video loop: label what moves, loop it (baseline or the looping loss), render, measure."
+    from npr_lib.runs import clip_label
+    run = (Path(source)/'run.json').exists()
+    out = Path(out or (Path(source)/'loop' if run else Path('outputs')/clip_label(source)/'loop'))
+    r = make_loop(source, out, progress=not quiet, **kwargs)
+    m = r['metrics'][r['parameters']['method']]
+    fmt = lambda v: 'n/a' if v is None else f'{v:.2f}'
+    print(f"npr loop: {r['parameters']['length']} frames, {r['labels']['loop']} looping tiles; wrap jump {fmt(m['wrap_jump'])}, "
+          f"liveliness {fmt(m['liveliness'])}, seam ratio {fmt(m['seam_ratio'])}; wrote {out/'loop.mp4'}")
+    return r
 
 # %% ../nbs/80_cli.ipynb #c4f18b20
 @command

@@ -13,12 +13,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .geometry import wrap_lon, unit_to_pixel, unit_grid, frame_to_time, rotation_matrix, chunked
+from .geometry import wrap_lon, unit_to_pixel, unit_grid, frame_to_time, rotation_matrix, chunked, lonlat_to_unit
 from .clip import Clip, save_clip
 
 # %% auto #0
 __all__ = ['PALETTE', 'soft_step', 'random_units', 'axis_angle_matrix', 'FourierField', 'Panorama', 'SphereObject',
-           'place_objects', 'Lighting', 'front_layer', 'SyntheticTruth', 'camera_path', 'make_synthetic',
+           'place_objects', 'Lighting', 'Ripple', 'front_layer', 'SyntheticTruth', 'camera_path', 'make_synthetic',
            'save_npr_layout']
 
 # %% ../nbs/04_synthetic.ipynb #3fb21f16
@@ -268,6 +268,31 @@ class Lighting:
         s = 0.7*self.field(dirs @ axis_angle_matrix(self.spin_axis, self.spin*t))[..., 0] + 0.3*math.sin(math.pi*t + self.phase)
         return 1 + self.strength*s.clamp(-1, 1)
 
+# %% ../nbs/04_synthetic.ipynb #28413c1d
+@dataclass
+class Ripple:
+    "Waves in a cap of the background that repeat every `period` frames."
+    centre:Tensor # (3,) unit direction of the cap's centre (world)
+    radius:float # radians: the cap's angular radius
+    period:int # frames
+    amplitude:float=0.35 # of the multiplicative modulation
+    wavelength:float=math.radians(30) # radians between wave crests
+
+    def window(self,
+        dirs:Tensor, # (..., 3) world directions
+    )->Tensor: # (...) in [0, 1]: 1 at the centre, 0 outside the cap
+        "How strongly each direction ripples."
+        ang = torch.acos((dirs @ self.centre).clamp(-1, 1))
+        return torch.cos(ang/self.radius*math.pi/2).clamp_min(0)*(ang < self.radius)
+
+    def __call__(self,
+        dirs:Tensor, # (..., 3) world directions
+        k:int, # frame index
+    )->Tensor: # (...) multiplicative factors
+        "The modulation of the background in the directions `dirs` at frame `k`."
+        ang = torch.acos((dirs @ self.centre).clamp(-1, 1))
+        return 1 + self.amplitude*self.window(dirs)*torch.sin(2*math.pi*(k/self.period - ang/self.wavelength))
+
 # %% ../nbs/04_synthetic.ipynb #5b7c1db9
 def front_layer(
     objects:list[SphereObject], # the objects, front to back
@@ -291,6 +316,7 @@ class SyntheticTruth:
     object_rotations:Tensor # (N, K, 3, 3) object→world
     shading:Tensor # (N, 1, H, W) the shading each frame was multiplied by (ones without lighting)
     full_masks:Tensor # (N, K, H, W) each object's whole silhouette, ignoring occlusion
+    ripple:Ripple|None=None # looping waves on the background, or None
 
     N = property(lambda self: self.camera_rotations.shape[0], doc="number of frames")
     K = property(lambda self: len(self.objects), doc="number of objects")
@@ -375,6 +401,7 @@ class SyntheticTruth:
         img = torch.empty(*shape, 3)
         bg = layer == self.K
         img[bg] = self.background_color(w[bg])
+        if self.ripple is not None: img[bg] = img[bg]*self.ripple(w[bg], k)[:, None]
         for i in range(self.K):
             on = layer == i
             img[on] = self.objects[i].color(local[i][on])
@@ -418,12 +445,14 @@ def make_synthetic(
     lighting:float=0.0, # amplitude of a drifting multiplicative shading, 0 for none
     pitch_wobble_deg:float=1.0, # amplitude of the camera's nod, degrees
     object_speed_deg_per_frame:float=2.0, # mean angular speed of the objects, degrees per frame
+    loop_period:int=0, # > 0: a cap of the background ripples with this period in frames (`Ripple`), centred on the seam
 )->tuple[Clip,SyntheticTruth]:
     "A seeded synthetic 360° clip and its ground truth."
     if not (isinstance(H, int) and H >= 8): raise ValueError(f"make_synthetic: H must be an integer ≥ 8, got {H!r}")
     if not (isinstance(n_frames, int) and n_frames >= 1): raise ValueError(f"make_synthetic: n_frames must be an integer ≥ 1, got {n_frames!r}")
     if not 1 <= n_objects <= len(PALETTE): raise ValueError(f"make_synthetic: n_objects must be 1 to {len(PALETTE)}, got {n_objects}")
     if not 0 <= lighting < 1: raise ValueError(f"make_synthetic: lighting must be in [0, 1), got {lighting}")
+    if not (isinstance(loop_period, int) and loop_period >= 0): raise ValueError(f"make_synthetic: loop_period must be an integer ≥ 0, got {loop_period!r}")
     W, ew = 2*H, math.pi/H
     mid = (n_frames - 1)/2
     cams = camera_path(torch.arange(n_frames), n_frames, camera_yaw_deg_per_frame, pitch_wobble_deg)
@@ -435,7 +464,8 @@ def make_synthetic(
         lighting=Lighting.random(torch.Generator().manual_seed(seed*64 + 1), lighting),
         camera_rotations=cams,
         object_rotations=torch.stack([o.rotation(torch.arange(n_frames)) for o in objects], 1),
-        shading=torch.empty(n_frames, 1, H, W), full_masks=torch.empty(n_frames, n_objects, H, W))
+        shading=torch.empty(n_frames, 1, H, W), full_masks=torch.empty(n_frames, n_objects, H, W),
+        ripple=Ripple(lonlat_to_unit(torch.tensor(math.pi), torch.tensor(math.radians(20))), math.radians(40), loop_period) if loop_period else None)
     frames, masks = torch.empty(n_frames, 3, H, W), torch.empty(n_frames, n_objects, H, W)
     for k in range(n_frames):
         frames[k], masks[k], truth.full_masks[k], truth.shading[k, 0] = truth.render(k)
