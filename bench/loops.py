@@ -80,13 +80,18 @@ def main(argv=None):
         labels = loop_labels(video, a.tile)
         if (labels == 1).any():
             base = baseline_loop(video, labels, length, a.tile)[0]
-            opt = optimise_loop(video, labels, length, a.tile, init=base, iters=a.iters, checkpoint=out/'loop_state.pt', progress=False)
+            opt = optimise_loop(video, labels, length, a.tile, iters=a.iters, checkpoint=out/'loop_state.pt', progress=False)
             slices_figure(video, base, opt, labels, a.tile, out/'slices.png', f"{name}: {length}-frame loop")
+            if still:   # where the optimisation starts: the other two choices, for the record
+                from npr_lib.loops import loop_metrics
+                for init in ('baseline', 'noise'):
+                    o = optimise_loop(video, labels, length, a.tile, init=init, iters=a.iters, progress=False)
+                    r['metrics'][f'optimise, init={init}'] = loop_metrics(o, video, labels, a.tile)
     keys = ('wrap_jump', 'liveliness', 'coherence', 'completeness', 'seam_ratio', 'static_psnr')
     f = lambda v: '—' if v is None else f'{v:.2f}'
     md = ["| case | L | loop tiles | method | " + ' | '.join(keys) + " | loop s |", '|' + '---|'*(len(keys) + 5)]
     for name, length, r in rows:
-        for m in ('baseline', 'optimise'):
+        for m in r['metrics']:
             md.append(f"| {name} | {length} | {r['labels']['loop']} | {m} | " + ' | '.join(f(r['metrics'][m][k]) for k in keys)
                       + f" | {r['seconds']['loop'] if m == 'optimise' else ''} |")
     text = '\n'.join(md)
