@@ -19,10 +19,10 @@ from .video import to_uint8_frames
 
 # %% auto #0
 __all__ = ['RD_FIELDS', 'S_POINTS', 'CODECS', 'BD_METRICS', 'PROJECTIONS', 'VP_METRICS', 'KEEP_VIDEO', 'luma', 'rd_metrics',
-           'available_codecs', 'check_codecs', 'ladder', 'encode_decode', 'rd_ladder', 'bd', 'bd_table', 'rd_figure',
-           'projection_size', 'projection_dirs', 'convert_projection', 'projection_weights', 'weighted_psnr',
-           'projection_rd', 'latitude_qoffsets', 'with_viewports', 'viewport_centres', 'viewport_psnr',
-           'latitude_adaptive_rd', 'write_rd_csv', 'codec_experiment']
+           'available_codecs', 'check_codecs', 'ladder', 'encode_decode', 'rd_ladder', 'bd', 'bd_table',
+           'equal_quality_rates', 'rd_figure', 'projection_size', 'projection_dirs', 'convert_projection',
+           'projection_weights', 'weighted_psnr', 'projection_rd', 'latitude_qoffsets', 'with_viewports',
+           'viewport_centres', 'viewport_psnr', 'latitude_adaptive_rd', 'write_rd_csv', 'codec_experiment']
 
 # %% ../nbs/20_codec.ipynb #0fd34ff1
 RD_FIELDS = ('codec','setting','bytes','bpp','kbps','psnr_y','ws_psnr_y','ws_psnr_rgb','s_psnr','encode_fps','decode_fps')
@@ -293,6 +293,25 @@ def bd_table(
             r = bd(*_curve(rows, anchor, m), *_curve(rows, c, m), method=method)
             table[c].update({f'bd_rate_{m}': r['bd_rate'], f'bd_psnr_{m}': r['bd_psnr'], f'overlap_{m}': r['overlap']})
     return table
+
+# %% ../nbs/20_codec.ipynb #ac2856cf
+def equal_quality_rates(
+    rows:list, # RD rows with codec, setting, kbps and `metric`
+    codec:str, # the curve whose points are asked about
+    anchor:str='x264', # the curve that answers
+    metric:str='ws_psnr_y', # the quality that is matched
+)->list[dict]: # per point of `codec`: setting, kbps, quality, anchor_kbps (None outside the anchor's range), ratio (kbps/anchor_kbps)
+    "For each point of one curve, the rate the anchor needs for the same quality."
+    pts = sorted((float(r[metric]), float(r['kbps'])) for r in rows if r['codec'] == anchor)
+    if len(pts) < 2: raise ValueError(f"anchor: {len(pts)} points of {anchor!r}; need at least 2")
+    q, lr = np.array([p[0] for p in pts]), np.log([p[1] for p in pts])
+    out = []
+    for r in (r for r in rows if r['codec'] == codec):
+        d = float(r[metric])
+        ak = float(np.exp(np.interp(d, q, lr))) if q[0] <= d <= q[-1] else None
+        out.append(dict(setting=r.get('setting'), kbps=float(r['kbps']), quality=d, anchor_kbps=ak,
+                        ratio=None if ak is None else float(r['kbps'])/ak))
+    return out
 
 # %% ../nbs/20_codec.ipynb #c2e3a64b
 def rd_figure(
