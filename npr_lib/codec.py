@@ -252,6 +252,12 @@ def _curve(rows:list, codec:str, metric:str)->tuple[np.ndarray,np.ndarray]:
     pts = sorted((float(r['kbps']), float(r[metric])) for r in rows if r['codec'] == codec)
     return np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
 
+def _pareto(rate:np.ndarray, dist:np.ndarray)->tuple[np.ndarray,np.ndarray]:
+    "The points, by rate, whose quality beats every cheaper point's (BD's interpolation needs a strictly rising curve)."
+    o = np.argsort(rate, kind='stable')
+    keep = [i for k, i in enumerate(o) if k == 0 or dist[i] > dist[o[:k]].max()]
+    return rate[keep], dist[keep]
+
 def bd(
     rate_anchor, # (P,) the anchor's rates, any unit > 0 (e.g. kbps)
     dist_anchor, # (P,) the anchor's distortions in dB
@@ -264,6 +270,8 @@ def bd(
     import bjontegaard as bjd
     ra, da, rt, dt = (np.asarray(x, dtype=float) for x in (rate_anchor, dist_anchor, rate_test, dist_test))
     if min(len(ra), len(rt)) < 4: raise ValueError(f"bd: need at least 4 points per curve, got {len(ra)} and {len(rt)}")
+    (ra, da), (rt, dt) = _pareto(ra, da), _pareto(rt, dt)     # a point that buys no quality for its bits is not on the curve
+    if min(len(ra), len(rt)) < 4: return dict(bd_rate=None, bd_psnr=None, overlap=None)
     lo, hi = max(da.min(), dt.min()), min(da.max(), dt.max())
     overlap = max(0., hi - lo)/max(1e-9, min(np.ptp(da), np.ptp(dt)))
     out = dict(bd_rate=None, bd_psnr=None, overlap=round(float(overlap), 4))
