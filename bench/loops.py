@@ -19,17 +19,29 @@ import torch
 
 
 def slices_figure(video, base, opt, labels, tile, path, title):
-    "Longitude–time slices through the row with most looping tiles, two plays of each loop, baseline above optimised."
+    "Longitude–time slices through the looping region (centred, across the seam if it lies there): input, then two plays of each loop."
+    import math
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from npr_lib.files import atomic_path
+    from npr_lib.loops import tile_mask
+    W = video.shape[-1]
     row = int((labels == 1).sum(1).argmax())*tile + tile//2
+    cols = tile_mask(labels, tile, feather=False)[row].nonzero()[:, 0].float()
+    ang = 2*math.pi*(cols + 0.5)/W
+    centre = (math.atan2(float(ang.sin().mean()), float(ang.cos().mean()))*W/(2*math.pi)) % W     # circular mean column
+    shift = int(round(W/2 - centre))
+    off = ((cols + shift) % W - W/2).abs().max().item()
+    half = int(min(W/2, off + 2*tile))
+    lo, hi = W//2 - half, W//2 + half
+    lon = lambda c: (c - shift + 0.5)*360/W - 180                       # longitude of a rolled column (may pass ±180)
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw=dict(width_ratios=[len(video), 2*len(base), 2*len(opt)]))
     for ax, v, name in zip(axs, (video, torch.cat([base, base]), torch.cat([opt, opt])), ('input', 'baseline, played twice', 'optimised, played twice')):
-        ax.imshow(v[:, :, row].permute(2, 0, 1).clamp(0, 1).numpy(), aspect='auto', interpolation='nearest', extent=(0, len(v), -180, 180))
-        if name != 'input': ax.axvline(len(v)//2, color='w', lw=0.6, ls=':')
+        sl = v[:, :, row].roll(shift, -1)[..., lo:hi]
+        ax.imshow(sl.permute(2, 0, 1).clamp(0, 1).numpy(), aspect='auto', interpolation='nearest', extent=(0, len(v), lon(hi), lon(lo)))
+        if name != 'input': ax.axvline(len(v)//2, color='w', lw=0.8, ls=':')
         ax.set_title(name, fontsize=9); ax.set_xlabel('frame')
-    axs[0].set_ylabel(f'longitude (°), row {row}')
+    axs[0].set_ylabel(f'longitude (°) at row {row}')
     fig.suptitle(title, fontsize=10); fig.tight_layout()
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=90, format='png')
     plt.close(fig)
