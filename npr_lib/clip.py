@@ -15,6 +15,7 @@ import cv2
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from .files import atomic_path
 
 # %% auto #0
@@ -34,31 +35,34 @@ def _as_tensor(x, what:str)->Tensor:
     return x
 
 def _check_frames(frames)->Tensor:
+    "Frames as stored: uint8 kept as uint8 (8 bits a value), float32 kept as float32; shape and range checked."
     f = _as_tensor(frames, "frames")
-    if f.dtype == torch.uint8: f = f.float()/255
-    if f.dtype != torch.float32: raise ClipError(f"frames: dtype must be float32 in [0,1] (or uint8), got {f.dtype}")
+    if f.dtype not in (torch.float32, torch.uint8): raise ClipError(f"frames: dtype must be float32 in [0,1] (or uint8), got {f.dtype}")
     if f.ndim != 4 or f.shape[1] != 3:
         hint = " (channels last? use frames.permute(0,3,1,2))" if f.ndim == 4 and f.shape[-1] == 3 else ""
         raise ClipError(f"frames: shape must be (N,3,H,W), got {tuple(f.shape)}{hint}")
     N, _, H, W = f.shape
     if N == 0: raise ClipError("frames: the clip is empty (N=0)")
     if W != 2*H: raise ClipError(f"frames: equirectangular frames must be 2:1 (W = 2H), got H={H}, W={W}")
-    lo, hi = f.detach().aminmax()
-    if not (lo >= 0 and hi <= 1): raise ClipError(f"frames: values must lie in [0,1], got [{lo.item():.4g}, {hi.item():.4g}]")
+    if f.dtype == torch.float32:
+        lo, hi = f.detach().aminmax()
+        if not (lo >= 0 and hi <= 1): raise ClipError(f"frames: values must lie in [0,1], got [{lo.item():.4g}, {hi.item():.4g}]")
     return f
 
 def _check_masks(masks, frames:Tensor)->Tensor:
+    "Masks as stored: uint8 0/1 (N,K,H,W), from bool, 0/1 floats, or 0/1 or 0/255 bytes."
     N, _, H, W = frames.shape
-    if masks is None: return frames.new_zeros(N, 0, H, W)
+    if masks is None: return torch.zeros(N, 0, H, W, dtype=torch.uint8, device=frames.device)
     m = _as_tensor(masks, "masks")
-    if m.dtype == torch.bool: m = m.float()
-    elif m.dtype == torch.uint8: m = (m.float()/255) if m.numel() and m.max() > 1 else m.float()
-    if m.dtype != torch.float32: raise ClipError(f"masks: dtype must be float32 with values 0/1, got {m.dtype}")
+    if m.dtype == torch.uint8 and m.numel() and m.max() > 1:
+        if not ((m == 0) | (m == 255)).all(): raise ClipError("masks: values must be exactly 0 or 1 (or 0 and 255 in uint8)")
+        m = m // 255
+    if m.dtype not in (torch.bool, torch.uint8, torch.float32): raise ClipError(f"masks: dtype must be float32 with values 0/1, got {m.dtype}")
     if m.ndim != 4 or m.shape[0] != N or m.shape[2:] != (H, W):
         raise ClipError(f"masks: shape must be (N,K,H,W) = ({N},K,{H},{W}) to match the frames, got {tuple(m.shape)}")
     if m.device != frames.device: raise ClipError(f"masks: on {m.device} but frames on {frames.device}")
-    if m.numel() and not ((m == 0) | (m == 1)).all(): raise ClipError("masks: values must be exactly 0 or 1")
-    return m
+    if m.dtype == torch.float32 and m.numel() and not ((m == 0) | (m == 1)).all(): raise ClipError("masks: values must be exactly 0 or 1")
+    return m if m.dtype == torch.uint8 else m.to(torch.uint8)
 
 def _default_object_names(K:int)->list[str]: return ['foreground'] if K == 1 else [f'object{i+1}' for i in range(K)]
 
@@ -68,77 +72,131 @@ def _scaled_size(H:int, scale:float)->tuple[int,int]:
     h = max(1, int(round(H*scale)))
     return h, 2*h
 
-# %% ../nbs/02_clip.ipynb #1d605f01
-@dataclass(repr=False, eq=False)
-class Clip:
-    "An equirectangular clip: frames `(N,3,H,W)` in [0,1] and binary object masks `(N,K,H,W)`."
-    frames:Tensor # float32 (N,3,H,W) in [0,1], W = 2H
-    masks:Tensor|None = None # float32 (N,K,H,W), values 0/1; None → no masks (K=0)
-    fps:float = 30.0 # frames per second
-    name:str = 'clip' # short name, e.g. the clip's folder name
-    object_names:list[str] = field(default_factory=list) # one name per mask channel; empty → defaults
-    numbers:list[int] = field(default_factory=list) # each frame's number (as in the file names); empty → 1, 2, …
-    source:dict|None = None # how to load it again: clip (path or 'synthetic'), scale, frames, seed; None: made in memory
+def _to_float(x:Tensor)->Tensor:
+    "Stored frames or masks as float32 in [0, 1]: bytes divided by 255 (masks are 0/1 already), floats as they are."
+    return x if x.is_floating_point() else x.float().div_(255)
 
-    def __post_init__(self):
-        self.frames = _check_frames(self.frames)
-        self.masks = _check_masks(self.masks, self.frames)
-        K = self.masks.shape[1]
-        self.object_names = list(self.object_names) if self.object_names else _default_object_names(K)
+# %% ../nbs/02_clip.ipynb #1d605f01
+class Clip:
+    "An equirectangular clip: frames `(N,3,H,W)` in [0,1] (held as 8-bit when loaded from files) and binary object masks `(N,K,H,W)`."
+    def __init__(self,
+        frames, # uint8 (N,3,H,W) — kept as 8 bits — or float32 in [0,1]; W = 2H
+        masks=None, # (N,K,H,W) with values 0/1 (bool, uint8 0/1 or 0/255, float32); kept as uint8; None → no masks (K=0)
+        fps:float=30.0, # frames per second
+        name:str='clip', # short name, e.g. the clip's folder name
+        object_names:list[str]|None=None, # one name per mask channel; empty → defaults
+        numbers:list[int]|None=None, # each frame's number (as in the file names); empty → 1, 2, …
+        source:dict|None=None, # how to load it again: clip (path or 'synthetic'), scale, frames, seed; None: made in memory
+    ):
+        self.data = _check_frames(frames)
+        self.mask_data = _check_masks(masks, self.data)
+        self.fps, self.name, self.source, self._float = fps, name, source, None
+        K = self.K
+        self.object_names = list(object_names) if object_names else _default_object_names(K)
         if len(self.object_names) != K:
             raise ClipError(f"object_names: {len(self.object_names)} names {self.object_names} for {K} mask channels")
-        self.numbers = [int(n) for n in self.numbers] if len(self.numbers) else list(range(1, self.N + 1))
+        self.numbers = [int(n) for n in numbers] if numbers is not None and len(numbers) else list(range(1, self.N + 1))
         if len(self.numbers) != self.N: raise ClipError(f"numbers: {len(self.numbers)} frame numbers for {self.N} frames")
         if not self.fps > 0: raise ClipError(f"fps must be > 0, got {self.fps}")
         self.fps = float(self.fps)
 
-    N = property(lambda self: self.frames.shape[0], doc="number of frames")
-    H = property(lambda self: self.frames.shape[2], doc="frame height")
-    W = property(lambda self: self.frames.shape[3], doc="frame width (= 2H)")
-    K = property(lambda self: self.masks.shape[1], doc="number of object masks")
-    device = property(lambda self: self.frames.device, doc="device of frames and masks")
+    N = property(lambda self: self.data.shape[0], doc="number of frames")
+    H = property(lambda self: self.data.shape[2], doc="frame height")
+    W = property(lambda self: self.data.shape[3], doc="frame width (= 2H)")
+    K = property(lambda self: self.mask_data.shape[1], doc="number of object masks")
+    device = property(lambda self: self.data.device, doc="device of frames and masks")
+    nbytes = property(lambda self: self.data.nbytes + self.mask_data.nbytes, doc="bytes the frames and masks take as stored")
+
+    @property
+    def frames(self)->Tensor: # float32 (N,3,H,W) in [0,1]
+        "All frames as float32, made on first use and kept (4× the 8-bit size: long clips read `frame`, `pixels` or `chunks` instead)."
+        if self.data.is_floating_point(): return self.data
+        if self._float is None: self._float = _to_float(self.data)
+        return self._float
+
+    @property
+    def masks(self)->Tensor: # float32 (N,K,H,W), 0/1
+        "All masks as float32 0/1 (made on each use)."
+        return self.mask_data.float()
 
     def __repr__(self):
         objs = f" {self.object_names}" if self.K else ""
         return f"Clip({self.name!r}: {self.N} frames {self.H}×{self.W}, {self.K} masks{objs}, {self.fps:g} fps)"
 
-    def _new(self, frames, masks, numbers=None, source=None)->Clip:
-        return Clip(frames, masks, fps=self.fps, name=self.name, object_names=list(self.object_names),
-                    numbers=self.numbers if numbers is None else numbers, source=source)
+# %% ../nbs/02_clip.ipynb #f6fc2c50
+@patch
+def frame(self:Clip,
+    i:int, # position of the frame, 0 … N−1
+)->Tensor: # float32 (3,H,W) in [0,1]
+    "One frame as float32, converted from the stored bytes."
+    return _to_float(self.data[i])
 
-    def position(self,
-                 number:int, # a frame number, as in the file names
-                )->int: # its position, 0 … N−1
-        "The position of the frame numbered `number`, or an error that gives the clip's numbering."
-        if number in self.numbers: return self.numbers.index(number)
-        nums = self.numbers
-        gaps = '' if nums == list(range(nums[0], nums[-1] + 1)) else ' (with gaps)'
-        raise ClipError(f"frame {number} is not a frame of {self.name}: its frames are numbered {nums[0]}–{nums[-1]}{gaps}")
+@patch
+def pixels(self:Clip,
+    k:Tensor, # (B,) frame positions
+    y:Tensor, # (B,) rows
+    x:Tensor, # (B,) columns
+)->tuple[Tensor,Tensor]: # colours (B,3) float32 in [0,1], masks (B,K) float32 0/1
+    "Colours and masks of `B` pixels, converted to float only for these pixels."
+    return _to_float(self.data[k, :, y, x]), self.mask_data[k, :, y, x].float()
 
-    def subclip(self,
-                start:int, # first frame (python indexing, negatives allowed)
-                stop:int|None=None, # one past the last frame; None → to the end
-               )->Clip: # frames `start:stop` (views, no copy)
-        "The frames `start:stop` of this clip."
-        return self._new(self.frames[start:stop], self.masks[start:stop], self.numbers[start:stop])
+@patch
+def chunks(self:Clip,
+    size:int=16, # frames per chunk
+):
+    "Yield `(start, frames, masks)`: float32 frames `(n,3,H,W)` and masks `(n,K,H,W)` of `size` frames at a time."
+    for s in range(0, self.N, size): yield s, _to_float(self.data[s:s + size]), self.mask_data[s:s + size].float()
 
-    def resized(self,
-                scale:float, # size factor, e.g. 0.5 → half height and width
-               )->Clip: # the clip at `round(H·scale) × 2·round(H·scale)`
-        "This clip resized: area-averaged frames, masks averaged then thresholded at ½ so they stay binary."
-        h, w = _scaled_size(self.H, scale)
-        if (h, w) == (self.H, self.W): return self._new(self.frames, self.masks)
-        down = h < self.H
-        frames = F.interpolate(self.frames, size=(h, w), mode='area') if down else \
-                 F.interpolate(self.frames, size=(h, w), mode='bilinear', align_corners=False).clamp(0, 1)
-        if self.K == 0: masks = self.masks.new_zeros(self.N, 0, h, w)
-        elif down: masks = (F.interpolate(self.masks, size=(h, w), mode='area') >= 0.5).float()
-        else: masks = F.interpolate(self.masks, size=(h, w), mode='nearest')
-        return self._new(frames, masks)
+@patch
+def to_uint8(self:Clip)->Tensor: # uint8 (N,3,H,W)
+    "The frames as bytes: the stored ones, or float frames rounded to 8 bits."
+    if not self.data.is_floating_point(): return self.data
+    return torch.cat([(c*255).round_().to(torch.uint8) for c in self.data.split(16)])
 
-    def to(self, device)->Clip:
-        "This clip with frames and masks on `device`."
-        return self._new(self.frames.to(device), self.masks.to(device), source=self.source)
+@patch
+def _new(self:Clip, frames, masks, numbers=None, source=None)->Clip:
+    return Clip(frames, masks, fps=self.fps, name=self.name, object_names=list(self.object_names),
+                numbers=self.numbers if numbers is None else numbers, source=source)
+
+@patch
+def position(self:Clip,
+             number:int, # a frame number, as in the file names
+            )->int: # its position, 0 … N−1
+    "The position of the frame numbered `number`, or an error that gives the clip's numbering."
+    if number in self.numbers: return self.numbers.index(number)
+    nums = self.numbers
+    gaps = '' if nums == list(range(nums[0], nums[-1] + 1)) else ' (with gaps)'
+    raise ClipError(f"frame {number} is not a frame of {self.name}: its frames are numbered {nums[0]}–{nums[-1]}{gaps}")
+
+@patch
+def subclip(self:Clip,
+            start:int, # first frame (python indexing, negatives allowed)
+            stop:int|None=None, # one past the last frame; None → to the end
+           )->Clip: # frames `start:stop` (views, no copy)
+    "The frames `start:stop` of this clip."
+    return self._new(self.data[start:stop], self.mask_data[start:stop], self.numbers[start:stop])
+
+@patch
+def resized(self:Clip,
+            scale:float, # size factor, e.g. 0.5 → half height and width
+           )->Clip: # the clip at `round(H·scale) × 2·round(H·scale)`, float32 frames
+    "This clip resized: area-averaged frames, masks averaged then thresholded at ½ so they stay binary (16 frames at a time)."
+    h, w = _scaled_size(self.H, scale)
+    if (h, w) == (self.H, self.W): return self._new(self.data, self.mask_data)
+    down = h < self.H
+    fs, ms = [], []
+    for _, f, m in self.chunks():
+        fs.append(F.interpolate(f, size=(h, w), mode='area') if down else
+                  F.interpolate(f, size=(h, w), mode='bilinear', align_corners=False).clamp(0, 1))
+        if self.K == 0: ms.append(m.new_zeros(len(m), 0, h, w))
+        elif down: ms.append((F.interpolate(m, size=(h, w), mode='area') >= 0.5).float())
+        else: ms.append(F.interpolate(m, size=(h, w), mode='nearest'))
+    return self._new(torch.cat(fs), torch.cat(ms))
+
+@patch
+def to(self:Clip, device)->Clip:
+    "This clip with frames and masks on `device`."
+    return self._new(self.data.to(device), self.mask_data.to(device), source=self.source)
 
 # %% ../nbs/02_clip.ipynb #48cdcd54
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
@@ -409,8 +467,9 @@ def _numbers(cf:ClipFiles, frames)->list[int]:
     return [nums[i] for i in frame_indices(frames, len(cf.frames))]
 
 def _clip_from_uint8(rgb:np.ndarray, masks:np.ndarray, **kw)->Clip:
-    frames = torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))).float().div_(255)
-    return Clip(frames, torch.from_numpy(np.ascontiguousarray(masks)).float(), **kw)
+    "A clip that keeps the decoded bytes: frames (N,H,W,3) become uint8 (N,3,H,W), masks (N,K,H,W) stay uint8."
+    return Clip(torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))), torch.from_numpy(np.ascontiguousarray(masks)), **kw)
+
 
 # %% ../nbs/02_clip.ipynb #e396217c
 def frames_selection(
@@ -589,15 +648,17 @@ def clip_summary(
 )->dict: # JSON-ready summary
     "Frames, size, frame rate and, per object, mask coverage and the frames where the mask is empty."
     from npr_lib.geometry import latitude_weights
-    w = latitude_weights(clip.H, clip.frames.device)[:, None]
+    w = latitude_weights(clip.H, clip.device)[:, None]
     w = w/(w.sum()*clip.W)
-    objects = {}
-    for k, name in enumerate(clip.object_names):
-        m = clip.masks[:, k].float()
-        objects[name] = dict(pixel_coverage=round(m.mean().item(), 5), sphere_coverage=round((m*w).sum((1, 2)).mean().item(), 5),
-                             empty_frames=[i for i in range(clip.N) if not m[i].any()])
+    color, pix, sph = torch.zeros(3, dtype=torch.float64), [], []   # sums over chunks of frames: no float copy of the clip
+    for _, f, m in clip.chunks():
+        color += f.double().sum((0, 2, 3)); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
+    pix, sph = torch.cat(pix), torch.cat(sph)   # (N, K) per frame and object
+    objects = {name: dict(pixel_coverage=round(pix[:, k].mean().item(), 5), sphere_coverage=round(sph[:, k].mean().item(), 5),
+                          empty_frames=(pix[:, k] == 0).nonzero()[:, 0].tolist()) for k, name in enumerate(clip.object_names)}
     return dict(name=clip.name, frames=clip.N, height=clip.H, width=clip.W, fps=clip.fps, seconds=round(clip.N/clip.fps, 3),
-                mean_color=[round(v, 4) for v in clip.frames.mean((0, 2, 3)).tolist()], objects=objects)
+                mean_color=[round(v, 4) for v in (color/(clip.N*clip.H*clip.W)).tolist()], objects=objects)
+
 
 def format_summary(
     s:dict, # from `clip_summary`
@@ -635,9 +696,9 @@ def show_clip(
     fig, axs = plt.subplots(1, len(idx), figsize=(width, width/len(idx)/2 + 0.4), squeeze=False)
     colors = plt.cm.tab10.colors
     for ax, i in zip(axs[0], idx):
-        ax.imshow(clip.frames[i].detach().permute(1, 2, 0).cpu().numpy())
+        ax.imshow(clip.frame(i).detach().permute(1, 2, 0).cpu().numpy())
         for k in range(clip.K):
-            m = clip.masks[i, k].cpu().numpy()
+            m = clip.mask_data[i, k].cpu().numpy()
             if m.any() and not m.all(): ax.contour(m, levels=[0.5], colors=[colors[k % 10]], linewidths=1.2)
         ax.set_title(f"{clip.name} — frame {i}", fontsize=9); ax.axis('off')
     fig.tight_layout()

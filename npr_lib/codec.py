@@ -231,14 +231,14 @@ def rd_ladder(
     on_point=None, # called as on_point(row, decoded) after each point, e.g. to keep one decoded video
 )->list[dict]: # one row per (codec, setting), `RD_FIELDS` first
     "Encode and decode a clip at every setting of every codec; everything is checked before the first encode."
-    from tqdm.auto import tqdm
+    from npr_lib.progress import progress_bar
     codecs = check_codecs(codecs, roi=latitude_adaptive)
     ladders = _settings_for(codecs, _check_points(points), settings)
     frames = clip.frames if hasattr(clip, 'frames') else _check_rgb(clip, 'clip')
     fps = float(fps or getattr(clip, 'fps', 30.))
     todo = [(c, s) for c in codecs for s in ladders[c]]
     rows = []
-    for c, s in tqdm(todo, desc='codec ladder' + (' (latitude-adaptive)' if latitude_adaptive else ''), disable=not progress):
+    for c, s in progress_bar(todo, desc='codec ladder' + (' (latitude-adaptive)' if latitude_adaptive else ''), progress=progress):
         decoded, row = encode_decode(frames, c, s, fps, latitude_adaptive=latitude_adaptive)
         rows.append(row)
         if on_point is not None: on_point(row, decoded)
@@ -463,7 +463,7 @@ def projection_rd(
     progress:bool=True, # show a tqdm progress bar
 )->dict: # rows (one per projection and setting), anchors (conversion only, per projection), bd (each projection vs ERP, end to end)
     "JVET's projection comparison: code each projection at the same pixel count, measure in the codec domain and end to end."
-    from tqdm.auto import tqdm
+    from npr_lib.progress import progress_bar
     check_codecs([codec])
     projections = [projections] if isinstance(projections, str) else list(projections)
     bad = [p for p in projections if p not in PROJECTIONS]
@@ -477,7 +477,7 @@ def projection_rd(
     if h > H: raise ValueError(f"coding_scale: {coding_scale} codes above the source's resolution; use ≤ 1 (JVET codes a downsampled source)")
     k = max(1, round(H/h))
     rows, anchors = [], {}
-    bar = tqdm(total=len(projections)*len(ladder_), desc=f'projections ({codec})', disable=not progress)
+    bar = progress_bar(total=len(projections)*len(ladder_), desc=f'projections ({codec})', progress=progress)
     for p in projections:
         size = projection_size(p, h)
         ref = _u8_to_tensor(to_uint8_frames(convert_projection(source, 'erp', p, size, supersample=k)))   # the 8-bit pictures coded

@@ -21,12 +21,12 @@ def _mlp(neurons, layers): return dict(otype='FullyFusedMLP', n_neurons=neurons,
 
 FAST = dict(
     name='fast',
-    mapping=dict(rotation=True, project=True, encoding=_hash(8, 18, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2),
-    backward=dict(encoding=_hash(8, 14, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2),
+    mapping=dict(rotation=True, project=True, encoding=_hash(8, 18, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2, time_reference_frames=30),
+    backward=dict(encoding=_hash(8, 14, 4, 1.5), network=_mlp(32, 1), deform_scale=0.2, time_reference_frames=30),
     atlas=dict(encoding=_hash(16, 18, 16, 1.26), network=_mlp(64, 1)),
     foreground_atlas=dict(encoding=_hash(16, 15, 16, 1.26), network=_mlp(64, 1)),
     alpha=dict(encoding=_hash(12, 15, 8, 1.4), network=_mlp(32, 1)),
-    residual=dict(enabled=True, encoding=_hash(6, 12, 4, 1.5), network=_mlp(16, 1)),
+    residual=dict(enabled=True, encoding=_hash(6, 12, 4, 1.5), network=_mlp(16, 1), time_reference_frames=30),
 )
 
 NPR_PAPER = dict(
@@ -47,6 +47,8 @@ _TRAINING = dict(
     init_camera=True, init_objects=True, # start rotations from the data
     checkpoint_minutes=2.0, # how often to write a checkpoint
     flow_gaps=[1, 2, 4, 8, 16], # frame gaps of the flow the flow losses train on
+    flow_height=240, # the training flow is computed on frames area-resized to at most this height (then scaled up)
+    flow_pairs_per_gap=100, # a gap g > 1 keeps about this many frame pairs (at least every g-th frame); gap 1 keeps all
     seed=0, # initialisation and sampling
 )
 

@@ -44,7 +44,7 @@ def edit_warp_error(
     area = latitude_weights(H)[:, None].expand(H, W).double()
     per, num, den = [], 0., 0.
     for k in range(N - gap):
-        nxt = warp_by_flow(edited[k + gap], flow['forward'][k])
+        nxt = warp_by_flow(edited[k + gap], flow['forward'][k].float())
         w = area*((region[k, 0] > threshold) & (flow['forward_valid'][k] > 0.5)).double()
         d = (nxt - edited[k]).abs().mean(0).double()*255
         per.append((w*d).sum().item()/max(w.sum().item(), 1e-12) if w.sum() > 0 else float('nan'))
@@ -64,7 +64,7 @@ def propagate_overlay(
     pre = premultiply(overlay.float())
     out, alphas = frames.clone().float(), torch.zeros(N, 1, *frames.shape[-2:])
     for k in range(start, N):
-        if k > start: pre = warp_by_flow(pre, flow['backward'][k - 1])
+        if k > start: pre = warp_by_flow(pre, flow['backward'][k - 1].float())
         a = pre[3:].clamp(0, 1)
         out[k] = frames[k]*(1 - a) + pre[:3].clamp(0, 1)
         alphas[k] = a

@@ -333,8 +333,8 @@ def render_edited(
         o = (1 - a_sum)*fs + add
         for l, rc in recolours.items(): o = o + w[:, l:l + 1]*(recolour(o, dim=-1, **rc) - o)
         return o.clamp(0, 1), a_sum
-    from tqdm.auto import tqdm
-    for i in tqdm(range(n), desc='rendering edit', disable=not progress):
+    from npr_lib.progress import progress_bar
+    for i in progress_bar(range(n), desc='rendering edit', progress=progress):
         k, orig = idx[i], frames[src[i]].float()
         if not layers: rgb[i] = orig.cpu()
         else:

@@ -42,6 +42,8 @@ class GridLevels(NamedTuple):
     sizes: list        # table entries of each level
     offsets: list      # first entry of each level in the shared table (n_levels + 1 values)
     dense: list        # whether the level is indexed densely (no hashing)
+    axis_scales: list = None       # per level, the scale of each axis (all `scales[l]` unless an axis was stretched)
+    axis_resolutions: list = None  # per level, the vertices along each axis
 
 def grid_levels(
     n_input_dims:int, # d, the dimension of the inputs
@@ -49,20 +51,24 @@ def grid_levels(
     log2_hashmap_size:int=15, # log2 of the largest table size T of a level
     base_resolution:int=16, # vertices per axis of the coarsest level
     per_level_scale:float=1.5, # growth factor of the resolution from one level to the next
+    axis_scale:list|None=None, # per level, a factor per axis stretching its resolution (e.g. more cells in time); None → 1
 )->GridLevels:
     "Scales, resolutions, table sizes and offsets of each level of a hash grid."
     if per_level_scale < 1: raise ValueError(f"per_level_scale must be >= 1, got {per_level_scale}")
     if not 1 <= log2_hashmap_size <= 30: raise ValueError(f"log2_hashmap_size must be in [1, 30], got {log2_hashmap_size}")
+    if axis_scale is not None and (len(axis_scale) != n_levels or any(len(m) != n_input_dims or min(m) < 1 for m in axis_scale)):
+        raise ValueError(f"axis_scale: need {n_levels} levels × {n_input_dims} factors ≥ 1, got {axis_scale}")
     T, log2_scale = 1 << log2_hashmap_size, np.log2(np.float32(per_level_scale))
-    scales, res, sizes, dense, offsets = [], [], [], [], [0]
+    scales, res, sizes, dense, offsets, ascales, ares = [], [], [], [], [0], [], []
     for l in range(n_levels):
         s = np.float32(np.exp2(np.float32(l) * log2_scale) * np.float32(base_resolution) - np.float32(1))
-        r = int(np.ceil(s)) + 1
-        n_dense = r ** n_input_dims
+        sa = [float(s) if axis_scale is None or m == 1 else float(np.float32(s * np.float32(m))) for m in (axis_scale or [[1]*n_input_dims]*n_levels)[l]]
+        ra = [int(np.ceil(x)) + 1 for x in sa]
+        n_dense = math.prod(ra)
         size = min(-(-n_dense // 8) * 8, T)
-        scales.append(float(s)); res.append(r); sizes.append(size); dense.append(n_dense <= size)
-        offsets.append(offsets[-1] + size)
-    return GridLevels(scales, res, sizes, offsets, dense)
+        scales.append(float(s)); res.append(int(np.ceil(s)) + 1); sizes.append(size); dense.append(n_dense <= size)
+        offsets.append(offsets[-1] + size); ascales.append(sa); ares.append(ra)
+    return GridLevels(scales, res, sizes, offsets, dense, ascales, ares)
 
 # %% ../nbs/08_encodings.ipynb #353359aa
 def _table_view(flat:Tensor, n_features:int, as_complex:bool)->Tensor:
@@ -111,6 +117,7 @@ class HashGrid(nn.Module):
         log2_hashmap_size:int=15, # log2 of the largest table size T of a level
         base_resolution:int=16, # vertices per axis of the coarsest level
         per_level_scale:float=1.5, # resolution growth from one level to the next
+        axis_scale:list|None=None, # per level, a factor ≥ 1 per axis stretching its resolution (see `grid_levels`)
         dtype:torch.dtype=torch.float32, # dtype of the table
         device:torch.device|str|None=None, # device of the table
     ):
@@ -120,13 +127,14 @@ class HashGrid(nn.Module):
         self.n_input_dims, self.n_levels, self.n_features_per_level = n_input_dims, n_levels, n_features_per_level
         self.log2_hashmap_size, self.base_resolution, self.per_level_scale = log2_hashmap_size, base_resolution, per_level_scale
         self.n_output_dims = n_levels * n_features_per_level
-        self.levels = grid_levels(n_input_dims, n_levels, log2_hashmap_size, base_resolution, per_level_scale)
+        self.axis_scale = axis_scale
+        self.levels = grid_levels(n_input_dims, n_levels, log2_hashmap_size, base_resolution, per_level_scale, axis_scale)
         self.n_dense_levels = sum(self.levels.dense)  # dense levels are the coarsest ones
         n_entries = self.levels.offsets[-1]
         self.params = nn.Parameter(torch.empty(n_entries * n_features_per_level, dtype=dtype, device=device).uniform_(-1e-4, 1e-4))
-        res = torch.tensor(self.levels.resolutions, dtype=torch.int64)
-        strides = res[:, None] ** torch.arange(n_input_dims)
-        self.register_buffer("_scales", torch.tensor(self.levels.scales, dtype=torch.float32, device=device), persistent=False)
+        res = torch.tensor(self.levels.axis_resolutions, dtype=torch.int64)   # (L, d)
+        strides = torch.cat([torch.ones(n_levels, 1, dtype=torch.int64), res[:, :-1].cumprod(1)], 1)   # r^i when all axes agree
+        self.register_buffer("_scales", torch.tensor(self.levels.axis_scales, dtype=torch.float32, device=device), persistent=False)
         self.register_buffer("_offsets", torch.tensor(self.levels.offsets[:-1], dtype=torch.int32, device=device), persistent=False)
         self.register_buffer("_sizes", torch.tensor(self.levels.sizes, dtype=torch.int32, device=device), persistent=False)
         self.register_buffer("_strides", torch.where(torch.tensor(self.levels.dense)[:, None], strides, 0).to(torch.int32).to(device), persistent=False)
@@ -137,7 +145,8 @@ class HashGrid(nn.Module):
     def extra_repr(self):
         return (f"n_input_dims={self.n_input_dims}, n_levels={self.n_levels}, n_features_per_level={self.n_features_per_level}, "
                 f"log2_hashmap_size={self.log2_hashmap_size}, base_resolution={self.base_resolution}, "
-                f"per_level_scale={self.per_level_scale}, dense_levels={self.n_dense_levels}")
+                f"per_level_scale={self.per_level_scale}, dense_levels={self.n_dense_levels}"
+                + (f", axis_scale(finest)={self.levels.axis_scales[-1]}" if self.axis_scale is not None else ""))
 
 # %% ../nbs/08_encodings.ipynb #03a2376e
 @torch.no_grad()
@@ -188,7 +197,7 @@ def corner_indices(self:HashGrid,
     "Indices into the shared table of all cell corners of `x`, at every level."
     x = x.reshape(-1, self.n_input_dims)
     x = x.to(torch.float64 if x.dtype == torch.float64 else torch.float32).clamp(0, 1)
-    pos = x.T * self._scales.to(x.dtype)[:, None, None] + 0.5
+    pos = x.T * self._scales.to(x.dtype)[:, :, None] + 0.5
     return _corner_indices(self, pos.floor().to(torch.int32)).reshape(self.n_levels, 2**self.n_input_dims, x.shape[0])
 
 def _encode(grid:HashGrid, x:Tensor)->Tensor:
@@ -196,7 +205,7 @@ def _encode(grid:HashGrid, x:Tensor)->Tensor:
     L, F, B, C = grid.n_levels, grid.n_features_per_level, x.shape[0], 2**grid.n_input_dims
     dtype = grid.params.dtype
     x = x.to(torch.float64 if x.dtype == torch.float64 else torch.float32).clamp(0, 1)
-    pos = x.T * grid._scales.to(x.dtype)[:, None, None] + 0.5  # (L, d, B)
+    pos = x.T * grid._scales.to(x.dtype)[:, :, None] + 0.5  # (L, d, B)
     cell = pos.detach().floor()
     w = _corner_weights(pos - cell).to(dtype)
     idx = _corner_indices(grid, cell.to(torch.int32)).view(-1)
@@ -308,6 +317,7 @@ def make_encoding(
     backend:str="auto", # 'auto' (tinycudann for a HashGrid on CUDA when it imports), 'torch' or 'tcnn'
     device:torch.device|str|None=None, # where the parameters live (default CPU)
     dtype:torch.dtype=torch.float32, # parameter dtype
+    axis_scale:list|None=None, # a HashGrid's per-level, per-axis resolution factors (see `grid_levels`); the PyTorch grid then, as tinycudann has none
 )->nn.Module: # module with `.n_output_dims`
     "Build an encoding from a tinycudann config dict."
     cfg = dict(config)
@@ -319,12 +329,14 @@ def make_encoding(
     if otype not in _ENCODING_KEYS: raise ValueError(f"unknown encoding otype {otype!r}; expected one of {sorted(_ENCODING_KEYS)} (or 'Grid')")
     if unknown := set(cfg) - _ENCODING_KEYS[otype]: raise ValueError(f"unknown keys {sorted(unknown)} for {otype}; allowed: {sorted(_ENCODING_KEYS[otype])}")
     device = torch.device(device if device is not None else "cpu")
-    if resolve_backend(backend, device, otype) == "tcnn" and (otype == "HashGrid" or backend == "tcnn"):
+    if axis_scale is not None and otype != "HashGrid": raise ValueError(f"axis_scale is for a HashGrid, not {otype}")
+    if axis_scale is not None and backend == "tcnn": raise ValueError("backend='tcnn': tinycudann's HashGrid has one resolution for all axes; use backend='auto'")
+    if axis_scale is None and resolve_backend(backend, device, otype) == "tcnn" and (otype == "HashGrid" or backend == "tcnn"):
         if cfg.get("include_input"): raise ValueError("tinycudann's Frequency has no include_input; use backend='torch'")
         import tinycudann as tcnn
         enc = tcnn.Encoding(n_input_dims, {"otype": otype, **cfg}, dtype=dtype)
         return TcnnModule(enc, n_input_dims, enc.n_output_dims)   # tinycudann builds on the current CUDA device
-    if otype == "HashGrid": return HashGrid(n_input_dims, **cfg, dtype=dtype, device=device)
+    if otype == "HashGrid": return HashGrid(n_input_dims, **cfg, axis_scale=axis_scale, dtype=dtype, device=device)
     if otype == "Frequency": return Frequency(n_input_dims, **cfg).to(device)
     return Identity(n_input_dims)
 

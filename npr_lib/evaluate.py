@@ -18,10 +18,37 @@ from .model import LayeredAtlas
 from .files import atomic_path
 
 # %% auto #0
-__all__ = ['render_clip', 'alpha_iou', 'evaluate_model', 'atlas_texture', 'background_atlas_psnr', 'plot_training_curve']
+__all__ = ['RENDER_CHUNK', 'render_frames', 'render_clip', 'alpha_iou', 'RunningMetrics', 'evaluate_model', 'atlas_coverage',
+           'atlas_texture', 'background_atlas_psnr', 'plot_training_curve']
 
 # %% ../nbs/13_evaluate.ipynb #334c87f9
+RENDER_CHUNK = 2**13 # samples per forward pass when rendering: 8k points keep the hash tables' working set in cache (2× faster on a CPU than 64k)
+
 @torch.no_grad()
+def render_frames(
+    model:LayeredAtlas, # a fitted model
+    H:int, # frame height
+    W:int, # frame width
+    frames:list[int]|None=None, # which frames (all by default)
+    residual:bool=True, # apply the lighting residual
+    layers:bool=False, # also return each layer's colour and weight, and atlas coordinates
+    chunk:int=RENDER_CHUNK, # samples per forward pass
+): # yields (frame, dict): rgb, rgb_plain (3,H,W), alpha (K,H,W); with `layers`: layer_rgb (L,3,H,W), weights (L,H,W), uv (L,3,H,W)
+    "Render the frames of a fitted model one at a time, on an `H×W` grid (CPU tensors)."
+    model.eval()
+    dev = next(model.parameters()).device
+    frames = list(range(model.n_frames)) if frames is None else list(frames)
+    grid = unit_grid(H, W, dev).reshape(-1, 3)
+    keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv'] if layers else [])
+    for f in frames:
+        out = chunked(lambda v: {key: o for key, o in model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual).items()
+                                 if key in keys}, grid, chunk=chunk, out_device='cpu')
+        res = {}
+        for key in keys:
+            x = out[key].reshape(H, W, *out[key].shape[1:])
+            res[key] = x.permute(*range(2, x.dim()), 0, 1).contiguous()
+        yield f, res
+
 def render_clip(
     model:LayeredAtlas, # a fitted model
     H:int, # frame height
@@ -29,24 +56,11 @@ def render_clip(
     frames:list[int]|None=None, # which frames (all by default)
     residual:bool=True, # apply the lighting residual
     layers:bool=False, # also return each layer's colour and weight, and atlas coordinates
-    chunk:int=2**16, # samples per forward pass
+    chunk:int=RENDER_CHUNK, # samples per forward pass
 )->dict: # rgb and rgb_plain (no residual) (N,3,H,W), alpha (N,K,H,W); with `layers`: layer_rgb (N,L,3,H,W), weights (N,L,H,W), uv (N,L,3,H,W)
-    "Render frames of a fitted model on an `H×W` grid."
-    model.eval()
-    dev = next(model.parameters()).device
-    frames = list(range(model.n_frames)) if frames is None else list(frames)
-    grid = unit_grid(H, W, dev).reshape(-1, 3)
-    keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv'] if layers else [])
-    res = {key: [] for key in keys}
-    for f in frames:
-        out = chunked(lambda v: {key: o for key, o in model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual).items()
-                                 if key in keys}, grid, chunk=chunk, out_device='cpu')
-        for key in keys: res[key].append(out[key])
-    out = {}
-    for key, vals in res.items():
-        x = torch.stack(vals).reshape(len(frames), H, W, *vals[0].shape[1:])
-        out[key] = x.permute(0, *range(3, x.dim()), 1, 2).contiguous()
-    return out
+    "Render frames of a fitted model on an `H×W` grid, all at once (`render_frames` streams them)."
+    res = [r for _, r in render_frames(model, H, W, frames, residual, layers, chunk)]
+    return {key: torch.stack([r[key] for r in res]) for key in res[0]}
 
 # %% ../nbs/13_evaluate.ipynb #492de7fa
 def alpha_iou(
@@ -59,17 +73,57 @@ def alpha_iou(
     inter, union = (a & m).sum((0, 2, 3)).float(), (a | m).sum((0, 2, 3)).float()
     return torch.where(union > 0, inter/union.clamp_min(1), torch.ones_like(inter))
 
+class RunningMetrics:
+    "The clip's metrics from frames that arrive a few at a time: per-frame scores kept, IoU as running sums of intersections and unions."
+    def __init__(self,
+        object_names:list[str], # the clip's objects, one per alpha channel
+        residual:bool=True, # also score the render without the lighting residual
+        threshold:float=0.5, # alpha above which a pixel counts as foreground
+    ):
+        self.names, self.residual, self.threshold = list(object_names), residual, threshold
+        self.scores = {k: [] for k in ('psnr', 'ws_psnr', 'ssim') + (('psnr_no_residual', 'ws_psnr_no_residual') if residual else ())}
+        self.inter = self.union = torch.zeros(len(self.names), dtype=torch.float64)
+
+    def update(self,
+        rendered:dict, # rgb, rgb_plain (n,3,H,W) and alpha (n,K,H,W) of some frames (from `render_frames`, stacked)
+        frames:Tensor, # (n,3,H,W) the same frames of the clip, float in [0,1]
+        masks:Tensor, # (n,K,H,W) their masks
+    ):
+        "Add the scores of `n` more frames."
+        rgb, frames = rendered['rgb'], frames.float()
+        s = self.scores
+        s['psnr'].append(psnr(rgb, frames)); s['ws_psnr'].append(ws_psnr(rgb, frames)); s['ssim'].append(ssim(rgb, frames))
+        if self.residual:
+            s['psnr_no_residual'].append(psnr(rendered['rgb_plain'], frames)); s['ws_psnr_no_residual'].append(ws_psnr(rendered['rgb_plain'], frames))
+        if self.names:
+            a, m = rendered['alpha'] > self.threshold, masks > 0.5
+            self.inter = self.inter + (a & m).sum((0, 2, 3)).double(); self.union = self.union + (a | m).sum((0, 2, 3)).double()
+
+    def result(self)->dict: # means over frames, alpha_iou (mean over objects) and alpha_iou_per_object
+        "The metrics so far, as `evaluate_model` reports them."
+        out = {k: torch.cat(v).mean().item() for k, v in self.scores.items()}
+        if self.names:
+            iou = torch.where(self.union > 0, self.inter/self.union.clamp_min(1), torch.ones_like(self.inter)).float()
+            out['alpha_iou'] = iou.mean().item()
+            out['alpha_iou_per_object'] = {n: v.item() for n, v in zip(self.names, iou)}
+        return out
+
 def evaluate_model(
     model:LayeredAtlas, # a fitted model
     clip, # the `Clip` it was fitted to
-    rendered:dict|None=None, # a `render_clip` result to reuse
+    rendered:dict|None=None, # a `render_clip` result to reuse; None → render and score one frame at a time
 )->dict: # metrics (floats), means over frames
     "Reconstruction quality with and without the lighting residual, and alpha IoU per object."
-    full = rendered or render_clip(model, clip.H, clip.W)
-    frames = clip.frames.float()
+    residual = any(l.residual is not None for l in model.layers)
+    if rendered is None:   # streaming: one rendered frame in memory at a time
+        acc = RunningMetrics(clip.object_names, residual)
+        for i, r in render_frames(model, clip.H, clip.W):
+            acc.update({k: v[None] for k, v in r.items()}, clip.frame(i)[None], clip.mask_data[i:i + 1])
+        return acc.result()
+    full, frames = rendered, clip.frames.float()
     m = dict(psnr=psnr(full['rgb'], frames).mean().item(), ws_psnr=ws_psnr(full['rgb'], frames).mean().item(),
              ssim=ssim(full['rgb'], frames).mean().item())
-    if any(l.residual is not None for l in model.layers):
+    if residual:
         plain = full['rgb_plain']
         m.update(psnr_no_residual=psnr(plain, frames).mean().item(), ws_psnr_no_residual=ws_psnr(plain, frames).mean().item())
     if clip.K:
@@ -80,26 +134,39 @@ def evaluate_model(
 
 # %% ../nbs/13_evaluate.ipynb #d0a49078
 @torch.no_grad()
+def atlas_coverage(
+    rendered:dict, # `render_clip(..., layers=True)` of some frames: uv (n,L,3,h,w), weights (n,L,h,w)
+    layer:int, # 0 = background, i = foreground object i
+    H:int=512, # texture height (width 2H)
+    min_weight:float=0.5, # a pixel counts as showing the layer above this composite weight
+    hit:Tensor|None=None, # (H, 2H) bool coverage so far, updated in place; None → a new one
+)->Tensor: # (H, 2H) bool: texels some rendered pixel of the layer lands on
+    "Where on its atlas a layer is seen in these frames: every pixel showing it splatted to its atlas point."
+    hit = torch.zeros(H, 2*H, dtype=torch.bool) if hit is None else hit
+    uv = rendered['uv'][:, layer].permute(0, 2, 3, 1).reshape(-1, 3)
+    seen = rendered['weights'][:, layer].reshape(-1) > min_weight
+    x, y = unit_to_pixel(uv[seen].cpu(), H, 2*H)
+    hit.view(-1)[(y.round().long().clamp(0, H - 1)*2*H + x.round().long() % (2*H))] = True
+    return hit
+
+@torch.no_grad()
 def atlas_texture(
     model:LayeredAtlas, # a fitted model
     layer:int, # 0 = background, i = foreground object i
     H:int=512, # texture height (width 2H)
     coverage_from:dict|None=None, # a `render_clip(..., layers=True)` result, to compute where the layer is seen
     min_weight:float=0.5, # a pixel counts as showing the layer above this composite weight
+    coverage:Tensor|None=None, # or the coverage itself, (H, 2H) bool from `atlas_coverage` (gathered frame by frame)
 )->Tensor: # (4, H, 2H) RGBA texture in [0, 1]
     "The layer's atlas as an equirectangular RGBA texture; alpha = where some frame shows this layer."
     dev = next(model.parameters()).device
     u = unit_grid(H, 2*H, dev).reshape(-1, 3)
     rgb = chunked(model.layers[layer].color, u, out_device='cpu')
     rgb = rgb.T.reshape(3, H, 2*H)
-    if coverage_from is None: return torch.cat([rgb, torch.ones(1, H, 2*H)])
-    uv = coverage_from['uv'][:, layer].permute(0, 2, 3, 1).reshape(-1, 3)
-    seen = coverage_from['weights'][:, layer].reshape(-1) > min_weight
-    x, y = unit_to_pixel(uv[seen], H, 2*H)
-    hit = torch.zeros(H*2*H)
-    hit[(y.round().long().clamp(0, H - 1)*2*H + x.round().long() % (2*H))] = 1
-    hit = hit.reshape(1, 1, H, 2*H)
-    hit = F.max_pool2d(F.pad(hit, (2, 2, 2, 2), mode='circular'), 5, stride=1)[0]
+    if coverage is None and coverage_from is None: return torch.cat([rgb, torch.ones(1, H, 2*H)])
+    if coverage is None: coverage = atlas_coverage(coverage_from, layer, H, min_weight)
+    hit = coverage.float().reshape(1, 1, H, 2*H)
+    hit = F.max_pool2d(F.pad(hit, (2, 2, 2, 2), mode='circular'), 5, stride=1)[0]   # close the gaps between splats
     return torch.cat([rgb, hit])
 
 # %% ../nbs/13_evaluate.ipynb #e75141e7

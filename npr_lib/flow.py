@@ -13,7 +13,7 @@ import cv2
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from tqdm import tqdm
+from .progress import progress_bar
 from .video import to_uint8_frames
 from .clip import Clip, IMAGE_EXTS, default_cache_dir
 from .files import atomic_path
@@ -149,27 +149,30 @@ def compute_flow(
     fb_thresh:float=1.0, # forward–backward threshold of the validity masks, equatorial pixels
     photo_thresh:float|None=0.1, # photometric threshold of the validity masks (None → forward–backward only)
     raft_weights:Path|str|None=None, # RAFT weights file for method='raft'
-)->dict: # forward, backward (N-gap,2,H,W); forward_valid, backward_valid (N-gap,H,W); gap
+    stride:int=1, # pairs start at frames 0, stride, 2·stride, … (1: every frame)
+)->dict: # forward, backward (M,2,H,W) float16; forward_valid, backward_valid (M,H,W) bool; gap; starts (M,) first frames
     "Forward and backward optical flow between frames `k` and `k + gap` of a 360° clip, seam-aware, with validity masks."
     rgb = to_uint8_frames(frames)
     if rgb.ndim != 4: raise ValueError(f"compute_flow: expected colour frames, got shape {rgb.shape}")
     N, H, W = rgb.shape[:3]
     if W != 2*H: raise ValueError(f"compute_flow: equirectangular frames must be 2:1, got {W}×{H}")
     if not (isinstance(gap, int) and 1 <= gap < N): raise ValueError(f"compute_flow: gap must be an integer in [1, {N - 1}] for {N} frames, got {gap!r}")
+    if not (isinstance(stride, int) and stride >= 1): raise ValueError(f"compute_flow: stride must be a whole number ≥ 1, got {stride!r}")
     if method not in FLOW_METHODS: raise ValueError(f"compute_flow: method must be one of {FLOW_METHODS}, got {method!r}")
     engine = raft_model(raft_weights) if method == 'raft' else dis_engine(H) if method == 'dis' else None
-    img = rgb.astype(np.float32)/255
-    M = N - gap
-    fw, bw = np.empty((M, H, W, 2), np.float32), np.empty((M, H, W, 2), np.float32)
+    starts = list(range(0, N - gap, stride))
+    M = len(starts)
+    fw, bw = np.empty((M, 2, H, W), np.float16), np.empty((M, 2, H, W), np.float16)   # stored compactly as computed
     fv, bv = np.empty((M, H, W), bool), np.empty((M, H, W), bool)
-    for k in tqdm(range(M), desc=f"flow ({method})", disable=not progress):
-        fw[k] = flow_pair(rgb[k], rgb[k + gap], method, pad_fraction, engine)
-        bw[k] = flow_pair(rgb[k + gap], rgb[k], method, pad_fraction, engine)
-        fv[k] = consistency_mask(fw[k], bw[k], img[k], img[k + gap], fb_thresh, photo_thresh)
-        bv[k] = consistency_mask(bw[k], fw[k], img[k + gap], img[k], fb_thresh, photo_thresh)
-    t = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).contiguous()
-    return dict(forward=t(fw), backward=t(bw), forward_valid=torch.from_numpy(fv).float(),
-                backward_valid=torch.from_numpy(bv).float(), gap=gap)
+    img = lambda i: rgb[i].astype(np.float32)/255
+    for j, k in enumerate(progress_bar(starts, desc=f"flow ({method}, gap {gap})", progress=progress)):
+        f = flow_pair(rgb[k], rgb[k + gap], method, pad_fraction, engine)
+        b = flow_pair(rgb[k + gap], rgb[k], method, pad_fraction, engine)
+        a, c = img(k), img(k + gap)
+        fv[j], bv[j] = consistency_mask(f, b, a, c, fb_thresh, photo_thresh), consistency_mask(b, f, c, a, fb_thresh, photo_thresh)
+        fw[j], bw[j] = f.transpose(2, 0, 1), b.transpose(2, 0, 1)
+    return dict(forward=torch.from_numpy(fw), backward=torch.from_numpy(bw), forward_valid=torch.from_numpy(fv),
+                backward_valid=torch.from_numpy(bv), gap=gap, starts=torch.tensor(starts, dtype=torch.long))
 
 # %% ../nbs/05_flow.ipynb #593488c6
 def flow_to_rgb(
@@ -205,7 +208,9 @@ def flow_stats(
     return dict(pairs=int(flow['forward'].shape[0]), gap=int(flow.get('gap', 1)),
                 trusted_forward=round(flow['forward_valid'].float().mean().item(), 4),
                 trusted_backward=round(flow['backward_valid'].float().mean().item(), 4),
-                mean_length_px=round(flow['forward'].norm(dim=1).mean().item(), 3))
+                mean_length_px=round(sum(f.float().norm(dim=1).sum().item() for f in flow['forward'].split(8))/
+                                     max(1, flow['forward'][:, 0].numel()), 3))   # 8 pairs at a time in float32
+
 
 # %% ../nbs/05_flow.ipynb #4de5d9b1
 def flow_figures(
@@ -221,7 +226,7 @@ def flow_figures(
     numbers = clip.numbers
     M, gap = flow['forward'].shape[0], flow.get('gap', 1)
     ks = sorted(set(np.linspace(0, M - 1, min(n, M)).round().astype(int).tolist()))
-    fw = flow['forward'][ks]
+    fw = flow['forward'][ks].float()
     scale = max(float(torch.quantile(fw.norm(dim=1).flatten()[::max(1, fw[:, 0].numel()//100_000)], 0.99)), 0.5)
     files, rows = [], []
     for k, f in zip(ks, fw):
@@ -234,7 +239,7 @@ def flow_figures(
     files.append(save_png(wheel, folder/'flow_wheel.png'))
     fig, axs = plt.subplots(len(rows), 3, figsize=(13, 2.3*len(rows) + 0.4), squeeze=False)
     for (k, a, b, rgb, valid), ax in zip(rows, axs):
-        ax[0].imshow(clip.frames[k].permute(1, 2, 0).clamp(0, 1).cpu()); ax[0].set_title(f'frame {a}', fontsize=9)
+        ax[0].imshow(clip.frame(k).permute(1, 2, 0).clamp(0, 1).cpu()); ax[0].set_title(f'frame {a}', fontsize=9)
         ax[1].imshow(rgb); ax[1].set_title(f'flow {a} → {b} (full brightness: {scale:.1f} px)', fontsize=9)
         ax[2].imshow(valid.cpu(), cmap='gray', vmin=0, vmax=1); ax[2].set_title(f'trusted: {valid.float().mean().item():.0%} of the pixels', fontsize=9)
         for x in ax: x.axis('off')
@@ -253,29 +258,32 @@ def save_flow(
     path:Path|str, # .npz file to write
     params:dict|None=None, # how it was computed, stored alongside and checked by `load_flow`
 )->Path: # the file
-    "Save a flow dict compactly (float16 flow, uint8 masks) and atomically."
+    "Save a flow dict compactly (float16 flow, uint8 masks, not zipped: a long clip's flow reads back at disk speed) and atomically."
     path = Path(path)
     missing = [k for k in (*_FLOW_KEYS, 'gap') if k not in flow]
     if missing: raise ValueError(f"save_flow: flow dict lacks {missing}")
-    arrays = {k: flow[k].numpy().astype(np.float16) for k in ('forward', 'backward')}
+    arrays = {k: flow[k].numpy().astype(np.float16, copy=False) for k in ('forward', 'backward')}
     arrays |= {k: (flow[k].numpy() > 0.5).astype(np.uint8) for k in ('forward_valid', 'backward_valid')}
+    starts = flow['starts'].numpy() if 'starts' in flow else np.arange(len(arrays['forward']))
     with atomic_path(path) as tmp, open(tmp, 'wb') as f:
-        np.savez_compressed(f, gap=np.int64(flow['gap']), version=np.int64(_FLOW_VERSION),
-                            params=np.str_(json.dumps(params or {}, sort_keys=True)), **arrays)
+        np.savez(f, gap=np.int64(flow['gap']), version=np.int64(_FLOW_VERSION), starts=starts.astype(np.int64),
+                 params=np.str_(json.dumps(params or {}, sort_keys=True)), **arrays)
     return path
 
 def load_flow(
     path:Path|str, # .npz written by `save_flow`
     expect:dict|None=None, # parameters the file must have been computed with
-)->dict: # the flow dict, float32 tensors
+)->dict: # the flow dict as `compute_flow` returns it: float16 fields, bool masks
     "Load a flow dict saved by `save_flow`, checking its parameters against `expect`."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such flow file")
     try:
         with np.load(path) as z:
             version, params = int(z['version']), json.loads(str(z['params']))
-            out = {k: torch.from_numpy(z[k].astype(np.float32)) for k in _FLOW_KEYS}
+            out = {k: torch.from_numpy(z[k].astype(np.float16, copy=False)) for k in ('forward', 'backward')}
+            out |= {k: torch.from_numpy(z[k].astype(bool)) for k in ('forward_valid', 'backward_valid')}
             out['gap'] = int(z['gap'])
+            out['starts'] = torch.from_numpy(z['starts']) if 'starts' in z else torch.arange(len(out['forward']))
     except (KeyError, ValueError, OSError, EOFError) as e:
         raise ValueError(f"{path}: not a readable npr_lib flow file ({e})") from e
     if version != _FLOW_VERSION: raise ValueError(f"{path}: flow file version {version}, this npr_lib writes {_FLOW_VERSION}")
@@ -298,22 +306,26 @@ def flow_for_clip(
     fb_thresh:float=1.0, # see `compute_flow`
     photo_thresh:float|None=0.1, # see `compute_flow`
     raft_weights:Path|str|None=None, # see `compute_flow`
+    stride:int=1, # see `compute_flow`
+    height:int|None=None, # compute on the frames area-resized to this height (and 2× as wide); None → as they are
 )->dict: # as `compute_flow`
     "The clip's flow from the cache when it was computed with the same frames and parameters, else computed and cached."
     rgb = to_uint8_frames(clip)
+    if height is not None and height < rgb.shape[1]:
+        rgb = np.stack([cv2.resize(f, (2*height, height), interpolation=cv2.INTER_AREA) for f in rgb])
     params = dict(method=method, gap=gap, pad_fraction=float(pad_fraction), fb_thresh=float(fb_thresh),
-                  photo_thresh=None if photo_thresh is None else float(photo_thresh), frames=_frames_digest(rgb))
+                  photo_thresh=None if photo_thresh is None else float(photo_thresh), frames=_frames_digest(rgb),
+                  **({'stride': stride} if stride != 1 else {}))
     key = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     name = ''.join(c if c.isalnum() or c in '_.-' else '_' for c in getattr(clip, 'name', 'clip'))
     fn = Path(cache_dir or default_cache_dir()/'flow')/f"{name}-flow-{key}.npz"
     if fn.is_file() and not recompute:
         try: return load_flow(fn, expect=params)
         except ValueError: pass   # unreadable or stale: compute again and overwrite
-    flow = compute_flow(rgb, method, gap, pad_fraction, progress, fb_thresh, photo_thresh, raft_weights)
-    try: save_flow(flow, fn, params); return load_flow(fn)
-    except OSError as e:
-        print(f"npr_lib: could not write flow cache {fn}: {e}")
-        return {k: (v.half().float() if k in ('forward', 'backward') else v) for k, v in flow.items()}
+    flow = compute_flow(rgb, method, gap, pad_fraction, progress, fb_thresh, photo_thresh, raft_weights, stride)
+    try: save_flow(flow, fn, params)
+    except OSError as e: print(f"npr_lib: could not write flow cache {fn}: {e}")
+    return flow
 
 # %% ../nbs/05_flow.ipynb #e22957d4
 def _lna_names(frames_dir:Path, n:int|None, names:list[str]|None)->list[str]:

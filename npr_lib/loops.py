@@ -329,7 +329,7 @@ def optimise_loop(
     log=None, # called with a dict after every iteration (level, iter, loss, match)
 )->Tensor: # (L, 3, H, W) the loop (so far, with `max_iters`)
     "Optimise a loop coarse to fine so that every space-time patch, across the wrap and the seam, has a close match in the input at the same place."
-    from tqdm.auto import tqdm
+    from npr_lib.progress import progress_bar
     video = _check_video(video)
     N, C, H, W = video.shape
     _check_tile(H, W, tile)
@@ -356,7 +356,7 @@ def optimise_loop(
             raise ValueError(f"{checkpoint}: a checkpoint of another optimisation ({state['params']}); delete it or choose another folder")
         if state['level'] >= len(sizes): x_done = state['x']            # finished before: nothing left to do
     total = sum(iters)
-    bar = tqdm(total=total, desc='loop', disable=not progress)
+    bar = progress_bar(total=total, desc='loop', progress=progress)
     x, done = None, 0
     for lev, (h, its) in enumerate(zip(sizes, iters)):
         w = 2*h

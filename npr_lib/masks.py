@@ -11,7 +11,7 @@ import numpy as np
 import cv2
 import torch
 from torch import Tensor
-from tqdm import tqdm
+from .progress import progress_bar
 from .clip import Clip, ClipError
 from .video import to_uint8_frames, save_png_frames
 from .flow import compute_flow, flow_for_clip, sample_with_flow
@@ -186,13 +186,13 @@ def propagate_mask(
     if flow.get('gap', 1) != 1 or tuple(flow['forward'].shape) != (N - 1, 2, H, W):
         raise ValueError(f"propagate_mask: flow must be consecutive-frame flow (gap 1) of shape ({N - 1}, 2, {H}, {W}), "
                          f"got gap {flow.get('gap')} and shape {tuple(flow['forward'].shape)}")
-    fw, bw = (flow[k].permute(0, 2, 3, 1).numpy() for k in ('forward', 'backward'))
+    fw, bw = (flow[k].float().permute(0, 2, 3, 1).numpy() for k in ('forward', 'backward'))
     fv, bv = (flow[k].numpy() > 0.5 for k in ('forward_valid', 'backward_valid'))
     r = H/240
     sigma = sigma or 6*r
     out = [None]*N; out[key_frame] = key
     steps = [(k, k + 1) for k in range(key_frame, N - 1)] + [(k, k - 1) for k in range(key_frame, 0, -1)]
-    for k, n in tqdm(steps, desc="propagating mask", disable=not progress):
+    for k, n in progress_bar(steps, desc="propagating mask", progress=progress):
         if n > k: carried = (fw[k], fv[k], bw[k], bv[k])     # k → n is forward[k]; n → k is backward[k]
         else: carried = (bw[n], bv[n], fw[n], fv[n])         # k → n is backward[n]; n → k is forward[n]
         if method == 'none':

@@ -14,13 +14,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from .geometry import frame_to_time, unit_grid, latitude_weights
-from .encodings import make_encoding, make_network, TcnnModule
+from .encodings import make_encoding, make_network, TcnnModule, grid_levels
 from .config import FAST, NPR_PAPER, get_config
 
 # %% auto #0
-__all__ = ['get_model_config', 'axis_angle_to_matrix', 'rotation_between', 'Field', 'SphereMapping', 'BackwardMapping',
-           'AtlasLayer', 'composite_weights', 'LayeredAtlas', 'layer_names', 'layer_index', 'mask_centroids',
-           'init_object_rotations', 'estimate_camera_rotations']
+__all__ = ['get_model_config', 'axis_angle_to_matrix', 'rotation_between', 'Field', 'time_axis_scale', 'SphereMapping',
+           'BackwardMapping', 'AtlasLayer', 'composite_weights', 'LayeredAtlas', 'layer_names', 'layer_index',
+           'mask_centroids', 'init_object_rotations', 'estimate_camera_rotations']
 
 # %% ../nbs/10_model.ipynb #39d2a939
 def get_model_config(
@@ -76,10 +76,11 @@ class Field(nn.Module):
                  device:torch.device|str|None=None, # where to build it (None: CPU)
                  backend:str='auto', # 'auto', 'torch' or 'tcnn' (see `resolve_backend`)
                  precision:str='auto', # 'auto', 'fp32' or 'bf16': the network's autocast (the encoding stays float32)
+                 axis_scale:list|None=None, # per level and input, a factor stretching a hash grid's resolution (see `time_axis_scale`)
                 ):
         super().__init__()
         device = torch.device(device if device is not None else 'cpu')
-        self.encoding = make_encoding(n_in, cfg['encoding'], backend=backend, device=device)
+        self.encoding = make_encoding(n_in, cfg['encoding'], backend=backend, device=device, axis_scale=axis_scale)
         self.net = make_network(self.encoding.n_output_dims, n_out, cfg['network'], backend=backend, device=device)
         if zero_init: _zero_last_linear(self.net)
         self.amp = _autocast_dtype(precision, device, self.net)
@@ -88,6 +89,18 @@ class Field(nn.Module):
         h = self.encoding((x + 1)/2).float()
         if self.amp is None: return self.net(h)
         with torch.autocast(h.device.type, dtype=self.amp): return self.net(h).float()
+
+# %% ../nbs/10_model.ipynb #f4cd80f4
+def time_axis_scale(
+    cfg:dict, # a model part with `encoding` (a HashGrid over (x, y, z, t)) and optionally `time_reference_frames`
+    n_frames:int, # frames in the clip
+)->list|None: # per level [1, 1, 1, m]: the time axis stretched by m ≥ 1; None when nothing is stretched
+    "How much finer in time each level of a space-time hash grid is for an `n_frames` clip than for its reference length."
+    ref, enc = cfg.get('time_reference_frames'), cfg.get('encoding', {})
+    if not ref or enc.get('otype') not in ('HashGrid', 'Grid') or n_frames <= ref: return None
+    lv = grid_levels(4, enc.get('n_levels', 16), enc.get('log2_hashmap_size', 19), enc.get('base_resolution', 16), enc.get('per_level_scale', 2.0))
+    m = [max(1., min(n_frames/ref, (n_frames - 1)/s)) for s in lv.scales]   # no level finer in time than the frames
+    return None if all(v == 1 for v in m) else [[1., 1., 1., v] for v in m]
 
 # %% ../nbs/10_model.ipynb #f4a4067c
 class SphereMapping(nn.Module):
@@ -100,7 +113,7 @@ class SphereMapping(nn.Module):
         super().__init__()
         self.n_frames, self.project, self.scale = n_frames, cfg.get('project', True), cfg.get('deform_scale', 1.)
         self.rotations = nn.Parameter(torch.zeros(n_frames, 3, device=build.get('device'))) if cfg.get('rotation', True) else None
-        self.deform = Field(4, 3, cfg, zero_init=True, **build)
+        self.deform = Field(4, 3, cfg, zero_init=True, axis_scale=time_axis_scale(cfg, n_frames), **build)
 
     def rotation(self, k:Tensor)->Tensor|None:
         "Rotation matrices (B, 3, 3) of frames `k`, or None without rotations."
@@ -125,7 +138,7 @@ class BackwardMapping(nn.Module):
                 ):
         super().__init__()
         self.n_frames, self.scale = n_frames, cfg.get('deform_scale', 1.)
-        self.deform = Field(4, 3, cfg, zero_init=True, **build)
+        self.deform = Field(4, 3, cfg, zero_init=True, axis_scale=time_axis_scale(cfg, n_frames), **build)
 
     def forward(self,
                 u:Tensor, # (B, 3) atlas points
@@ -149,7 +162,7 @@ class AtlasLayer(nn.Module):
         self.mapping = SphereMapping(n_frames, cfg['mapping'], **build)
         self.atlas = Field(3, 3, cfg['foreground_atlas' if foreground else 'atlas'], **build)
         res = cfg.get('residual', {})
-        self.residual = Field(4, 3, res, zero_init=True, **build) if res.get('enabled') else None
+        self.residual = Field(4, 3, res, zero_init=True, axis_scale=time_axis_scale(res, n_frames), **build) if res.get('enabled') else None
         self.backward_mapping = BackwardMapping(n_frames, cfg['backward'], **build)
         self.n_frames = n_frames
 
@@ -260,8 +273,8 @@ def mask_centroids(
     "Area-weighted centroid on the sphere of every mask."
     N, K, H, W = masks.shape
     d = unit_grid(H, W, masks.device)
-    w = masks.float()*latitude_weights(H, masks.device)[:, None]
-    c = torch.einsum('nkhw,hwc->nkc', w, d)
+    lat = latitude_weights(H, masks.device)[:, None]
+    c = torch.cat([torch.einsum('nkhw,hwc->nkc', m.float()*lat, d) for m in masks.split(16)])   # 16 frames at a time: no float copy of long clips
     return F.normalize(c, dim=-1), c.norm(dim=-1) > 1e-6
 
 @torch.no_grad()
@@ -284,19 +297,23 @@ def init_object_rotations(
 
 # %% ../nbs/10_model.ipynb #f78765fb
 def estimate_camera_rotations(
-    frames:Tensor, # (N, 3, H, W) frames in [0, 1]
+    frames, # (N, 3, H, W) frames in [0, 1], or a `Clip` (then its masks are used, read 16 frames at a time)
     masks:Tensor|None=None, # (N, K, H, W) foreground masks to leave out of the alignment
     size:int=48, # height of the copy the alignment runs on
     steps:int=60, # Adam steps (all neighbouring pairs are aligned at once)
 )->Tensor: # (N, 3) axis-angle rotations taking each frame's directions to the middle frame's
     "Per-frame camera rotations by aligning each frame to its neighbour on the sphere (chained from the middle)."
     from npr_lib.geometry import sample_equirect
-    N = frames.shape[0]
+    smalls, keeps = [], []   # the clip shrunk to `size` rows, a few frames at a time
+    for _, f, m in (frames.chunks() if hasattr(frames, 'chunks') else [(0, frames, masks)]):
+        smalls.append(F.interpolate(f.float(), size=(size, 2*size), mode='area'))
+        keeps.append(torch.ones(len(f), 1, size, 2*size) if m is None or not m.shape[1] else
+                     1 - (F.interpolate(m.float().amax(1, keepdim=True), size=(size, 2*size), mode='area') > 0).float())
+    small, keep = torch.cat(smalls), torch.cat(keeps)
+    N = len(small)
     if N < 2: return torch.zeros(N, 3)
-    small = F.interpolate(frames.float(), size=(size, 2*size), mode='area')
-    keep = torch.ones(N, 1, size, 2*size)
-    if masks is not None and masks.shape[1]:
-        keep = 1 - (F.interpolate(masks.float().amax(1, keepdim=True), size=(size, 2*size), mode='area') > 0).float()
+
+
     d = unit_grid(size, 2*size)
     wts = latitude_weights(size)[:, None]
     w = torch.zeros(N - 1, 3, requires_grad=True)

@@ -15,7 +15,7 @@ import cv2
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from tqdm import tqdm
+from .progress import progress_bar
 from .clip import Clip, default_cache_dir
 from .files import atomic_path
 from .geometry import viewport_dirs, sample_equirect, unit_grid, rotation_matrix, unit_to_lonlat, latitude_weights
@@ -271,7 +271,7 @@ def person_masks(
         keep = np.zeros(n + 1, bool); keep[np.unique(lab[ref & mask])] = True; keep[0] = False
         return keep[lab]
     out, prev = np.zeros((N, H, W), bool), None
-    for k in tqdm(range(N), desc="person masks", disable=not progress):
+    for k in progress_bar(range(N), desc="person masks", progress=progress):
         img = frames[k].float()
         if track and prev is not None and prev.any():
             _, cen = component_targets(prev.astype(np.int64), 1)

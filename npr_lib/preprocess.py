@@ -6,16 +6,19 @@ Docs: https://npr-lib.github.io/npr_lib/preprocess.html.md"""
 
 # %% ../nbs/07_preprocess.ipynb #e6226105
 from __future__ import annotations
-import time
+import math, time
+
 from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
 from .clip import Clip, find_clip_files, image_size, binarize_mask, IMAGE_EXTS
 from .config import get_config
+from .progress import Timings
+
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'write_numbered_masks', 'trains_flow', 'flow_gap_list',
+__all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'write_numbered_masks', 'trains_flow', 'flow_gap_list', 'flow_strides',
            'preprocess_clip', 'flow_files', 'masks_load_hint', 'mask_files']
 
 # %% ../nbs/07_preprocess.ipynb #0057c15f
@@ -115,6 +118,15 @@ def flow_gap_list(
     if not kept: raise ValueError(f"flow gaps {gaps}: a clip of {n_frames} frames has no pair of frames that far apart")
     return kept
 
+# %% ../nbs/07_preprocess.ipynb #3f49134c
+def flow_strides(
+    gaps:list[int], # the frame gaps of the training flow
+    n_frames:int, # frames in the clip
+    pairs_per_gap:int=100, # a gap g > 1 keeps about this many pairs, at least every g-th frame's; gap 1 keeps all
+)->dict[int,int]: # gap → stride between the first frames of its pairs
+    "How sparsely each gap's flow is computed: all pairs of gap 1, about `pairs_per_gap` of each longer gap."
+    return {g: 1 if g == 1 else max(1, min(g, math.ceil((n_frames - g)/pairs_per_gap))) for g in gaps}
+
 # %% ../nbs/07_preprocess.ipynb #21f14873
 def preprocess_clip(
     clip:Clip, # the loaded clip
@@ -127,34 +139,45 @@ def preprocess_clip(
     progress:bool=True, # progress bars
     overwrite:bool=True, # replace masks already in out_dir/masks
     flow_gaps:str|tuple|None=None, # frame gaps of the training flow, e.g. (1, 4) or '1,4'; None → the configuration's
+    timings:Timings|None=None, # where the seconds of 'flow' and 'masks' are added
 )->tuple: # (clip, flows for `Trainer` or None, report dict)
     "Flow and masks for a fit: computed (flow cached), written to `out_dir`, and a report of what was done."
-    from npr_lib.flow import flow_for_clip, flow_figures, flow_stats
+    from npr_lib.flow import flow_for_clip, flow_figures, flow_stats, _FLOW_KEYS
     from npr_lib.masks import masks_for_clip
+    t = Timings() if timings is None else timings
     out = Path(out_dir) if out_dir is not None else None
     propagate = key_mask is not None or key_frame is not None
     use_flow = bool(flow) and trains_flow(config)
     report = dict(notes=[], flow=None, masks=None, figures=[])
     if flow and not use_flow: report['notes'].append(f"config '{get_config(config)['name']}' has no flow losses: no flow used")
     if propagate: pos, km, names = key_masks(clip, key_frame, key_mask)   # a bad key frame or mask fails here, before the flow
-    gaps = flow_gap_list(flow_gaps, clip.N, config) if use_flow else [1]
-    flows = {}
-    if use_flow or propagate:
-        if clip.N < 2: raise ValueError(f"{clip.name}: flow needs at least 2 frames, the clip has {clip.N}")
-        t0 = time.perf_counter()
-        flows = {g: flow_for_clip(clip, method=flow_method, gap=g, progress=progress) for g in sorted(set(gaps) | {1})}
-        report['flow'] = dict(method=flow_method, seconds=round(time.perf_counter() - t0, 2), gaps=gaps, **flow_stats(flows[1]))
-        if out is not None: report['figures'] = [str(p) for p in flow_figures(clip, flows[1], out/'figures')]
+    if (use_flow or propagate) and clip.N < 2: raise ValueError(f"{clip.name}: flow needs at least 2 frames, the clip has {clip.N}")
+    train_flow = None
+    if use_flow:
+        tcfg = get_config(config)['training']
+        gaps = flow_gap_list(flow_gaps, clip.N, config)
+        strides, height = flow_strides(gaps, clip.N, tcfg['flow_pairs_per_gap']), min(clip.H, tcfg['flow_height'])
+        with t('flow'):
+            train_flow = [dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)
+                          for g in gaps]
+        report['flow'] = dict(method=flow_method, seconds=round(t['flow'], 2), gaps=gaps, strides=[strides[g] for g in gaps],
+                              height=height, all_pairs=sum(len(f['starts']) for f in train_flow),
+                              megabytes=round(sum(f[k].nbytes for f in train_flow for k in _FLOW_KEYS)/2**20, 1),
+                              **flow_stats(train_flow[0]))
+        if out is not None:
+            with t('figures'):
+                report['figures'] = [str(p) for p in flow_figures(clip, train_flow[0], out/'figures')]
     if propagate:
-        m = masks_for_clip(clip, key_frame=pos, key_mask=km, flow=flows[1], progress=progress)
-        clip = Clip(clip.frames, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers, source=clip.source)
-        report['masks'] = dict(key_frame=clip.numbers[pos], source=str(key_mask) if key_mask else 'clip masks', objects=names)
-        if out is not None: report['masks']['folder'] = str(write_numbered_masks(m, out, clip.numbers, names, overwrite))
+        with t('masks'):
+            m = masks_for_clip(clip, key_frame=pos, key_mask=km, flow=flow_for_clip(clip, method=flow_method, gap=1, progress=progress),
+                               progress=progress)
+            clip = Clip(clip.data, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers, source=clip.source)
+            report['masks'] = dict(key_frame=clip.numbers[pos], source=str(key_mask) if key_mask else 'clip masks', objects=names)
+            if out is not None: report['masks']['folder'] = str(write_numbered_masks(m, out, clip.numbers, names, overwrite))
         report['notes'].append(f"masks of {names} propagated from frame {clip.numbers[pos]} ({report['masks']['source']})")
     elif clip.K == 0:
         report['notes'].append(f"{clip.name} has no masks and no --key-mask was given: fitting the background only. "
                                "To fit an object, pass --key-mask FILE --key-frame K (the object white on black in frame K).")
-    train_flow = [{**{k: v for k, v in flows[g].items() if isinstance(v, Tensor)}, 'gap': g} for g in gaps] if use_flow else None
     return clip, train_flow, report
 
 # %% ../nbs/07_preprocess.ipynb #91967354

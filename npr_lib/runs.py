@@ -6,19 +6,22 @@ Docs: https://npr-lib.github.io/npr_lib/runs.html.md"""
 
 # %% ../nbs/14_runs.ipynb #2e8cfef8
 from __future__ import annotations
-import inspect, json, math, platform, time
+import inspect, json, math, os, platform, time
 from pathlib import Path
 import torch
 from .clip import Clip, open_clip, find_clip_files, frames_param, frames_selection, frame_indices, clip_summary
 from .config import get_config, resolve_device
 from .model import LayeredAtlas, layer_names
-from .evaluate import render_clip, evaluate_model, atlas_texture, plot_training_curve
+from .evaluate import render_clip, render_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
 from .files import atomic_write_text
+from .progress import progress_bar, Timings
+
 
 # %% auto #0
-__all__ = ['NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source', 'run_frame_numbers',
-           'open_run_clip', 'open_run', 'check_run_clip', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
-           'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
+__all__ = ['MEMORY_BASE', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source',
+           'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'clip_label', 'check_clip',
+           'clip_figures', 'input_video', 'reconstruction_figure', 'available_memory', 'memory_estimate',
+           'check_memory', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
            'summary_table', 'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #d71955f2
@@ -29,28 +32,45 @@ def write_run(
     atlas_height:int=512, # height of the exported atlas textures
     videos:bool=True, # write the mp4s
     source:dict|None=None, # how to reopen the clip: `clip` (path or 'synthetic'), `scale`, `frames`, `seed`; `clip.source` by default
+    progress:bool=True, # a progress bar over the frames
+    timings:Timings|None=None, # where the seconds of 'render', 'evaluate' and 'write' are added; None → a new one
 )->dict: # the metrics written to metrics.json
-    "Evaluate a fitted trainer and write metrics.json, run.json, videos, atlases and the training curve to `out_dir`."
-    from npr_lib.video import write_video
+    "Render the fitted model frame by frame — scoring it, splatting atlas coverage, encoding the videos as it goes — and write metrics.json, run.json, videos, atlases and the training curve to `out_dir`."
+    from contextlib import ExitStack
+    from npr_lib.video import VideoWriter
     from npr_lib.image import save_png
+    t = Timings() if timings is None else timings
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     model = trainer.model
-    r = render_clip(model, clip.H, clip.W, layers=True)
-    metrics = evaluate_model(model, clip, r)
-    metrics.update(train_seconds=trainer.elapsed, steps=trainer.step, config=trainer.config['name'],
-                   clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, device=str(trainer.device))
     names = layer_names(model, clip.object_names)
-    for i, name in enumerate(names): save_png(atlas_texture(model, i, atlas_height, r), out/'atlases'/f'{name}.png')
-    if videos:
-        write_video(r['rgb'], out/'reconstruction.mp4', fps=clip.fps)
-        write_video(torch.cat([clip.frames, r['rgb']], 2), out/'input_vs_reconstruction.mp4', fps=clip.fps)
-        for i, name in enumerate(names):
-            write_video(r['layer_rgb'][:, i]*r['weights'][:, i, None], out/f'layer_{name}.mp4', fps=clip.fps)
-    if trainer.history: plot_training_curve(trainer.history, out/'training_curve.png')
+    acc = RunningMetrics(clip.object_names, any(l.residual is not None for l in model.layers))
+    hits = [torch.zeros(atlas_height, 2*atlas_height, dtype=torch.bool) for _ in names]
+    with ExitStack() as stack:
+        vw = lambda name: stack.enter_context(VideoWriter(out/name, clip.fps, spherical=True))
+        writers = dict(rgb=vw('reconstruction.mp4'), pair=vw('input_vs_reconstruction.mp4'),
+                       layers=[vw(f'layer_{name}.mp4') for name in names]) if videos else None
+        frames = render_frames(model, clip.H, clip.W, layers=True)
+        for _ in progress_bar(range(clip.N), progress=progress, desc='render', unit='frame'):
+            with t('render'): i, r = next(frames)
+            with t('evaluate'):
+                r1, f = {k: v[None] for k, v in r.items()}, clip.frame(i)
+                acc.update(r1, f[None], clip.mask_data[i:i + 1])
+                for l in range(len(names)): atlas_coverage(r1, l, atlas_height, hit=hits[l])
+            if writers:
+                with t('write'):
+                    writers['rgb'].write(r['rgb']); writers['pair'].write(torch.cat([f, r['rgb']], 1))
+                    for l, w in enumerate(writers['layers']): w.write(r['layer_rgb'][l]*r['weights'][l, None])
+    with t('write'):
+        for i, name in enumerate(names): save_png(atlas_texture(model, i, atlas_height, coverage=hits[i]), out/'atlases'/f'{name}.png')
+        if trainer.history: plot_training_curve(trainer.history, out/'training_curve.png')
+    metrics = acc.result()
+    metrics.update(train_seconds=trainer.elapsed, steps=trainer.step, config=trainer.config['name'],
+                   clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, device=str(trainer.device),
+                   seconds={k: round(v, 2) for k, v in t.items()})
     atomic_write_text(out/'metrics.json', json.dumps(metrics, indent=2))
     atomic_write_text(out/'history.json', json.dumps(trainer.history))
     run = dict(source or clip.source or {}, object_names=list(clip.object_names), name=clip.name, frames_count=clip.N,
-               height=clip.H, width=clip.W, numbers=list(clip.numbers), config=trainer.config)
+               height=clip.H, width=clip.W, fps=clip.fps, numbers=list(clip.numbers), config=trainer.config)
     atomic_write_text(out/'run.json', json.dumps(run, indent=1))
     return metrics
 
@@ -68,15 +88,18 @@ def fit_clip(
     flow:dict|None=None, # optical flow for the flow losses
     videos:bool=True, # write mp4s
     source:dict|None=None, # how to reopen the clip, kept in run.json; `clip.source` by default
+    timings:Timings|None=None, # where the seconds of 'train', 'render', 'evaluate' and 'write' are added
     **train_overrides, # passed to `Trainer`
 )->dict: # the metrics
     "Fit a layered atlas to a clip under a budget, evaluate it and write the run to `out_dir`."
     from npr_lib.train import Trainer
-    c = clip
-    tr = Trainer(c, config, out_dir=out_dir, device=device, seed=seed, flow=flow, **train_overrides)
-    if resume and tr.resume(): print(f"resumed {out_dir}/checkpoint.pt at step {tr.step} ({tr.elapsed:.0f} s)")
-    tr.fit(steps=steps, minutes=minutes, progress=progress)
-    return write_run(tr, c, out_dir, videos=videos, source=source)
+    t = Timings() if timings is None else timings
+    with t('train'):
+        tr = Trainer(clip, config, out_dir=out_dir, device=device, seed=seed, flow=flow, **train_overrides)
+        if resume and tr.resume(): print(f"resumed {out_dir}/checkpoint.pt at step {tr.step} ({tr.elapsed:.0f} s)")
+        tr.fit(steps=steps, minutes=minutes, progress=progress)
+    return write_run(tr, clip, out_dir, videos=videos, source=source, progress=progress, timings=t)
+
 
 # %% ../nbs/14_runs.ipynb #dd63a5cc
 def _read_checkpoint(path:Path, device='cpu')->dict:
@@ -202,8 +225,8 @@ def check_clip(
     "What a loaded clip may still get wrong — no masks, masks empty in some frames or covering almost everything."
     checks = {
         'two_to_one': clip.W == 2*clip.H,
-        'frames_in_0_1': bool(clip.frames.min() >= 0 and clip.frames.max() <= 1),
-        'masks_binary': bool(((clip.masks == 0) | (clip.masks == 1)).all()),
+        'frames_in_0_1': not clip.data.is_floating_point() or bool(clip.data.min() >= 0 and clip.data.max() <= 1),
+        'masks_binary': bool((clip.mask_data <= 1).all()),
         'has_masks': clip.K > 0,
         'masks_in_every_frame': all(not o['empty_frames'] for o in summary['objects'].values()),
         'masks_not_everything': all(o['pixel_coverage'] < 0.9 for o in summary['objects'].values()),
@@ -251,18 +274,19 @@ def clip_figures(
     w = latitude_weights(clip.H)[:, None]
     w = w/(w.sum()*clip.W)
     fig, ax = plt.subplots(figsize=(7, 2.6))
-    for k, name in enumerate(clip.object_names): ax.plot(clip.numbers, (clip.masks[:, k].cpu()*w).sum((1, 2)).numpy()*100, label=name)
+    cover = torch.cat([(m.cpu()*w).sum((2, 3)) for _, _, m in clip.chunks()]) if clip.K else None   # (N, K), 16 frames at a time
+    for k, name in enumerate(clip.object_names): ax.plot(clip.numbers, cover[:, k].numpy()*100, label=name)
     ax.set_xlabel('frame'); ax.set_ylabel('% of the sphere'); ax.set_title(f'{clip.name}: mask coverage')
     if clip.K: ax.legend(fontsize=8)
     fig.tight_layout()
     files['mask_coverage'] = _save_fig(fig, out/'mask_coverage.png')
     files['frames_masks'] = _save_fig(show_clip(clip, n=4), out/'frames_masks.png')
     mid = clip.N//2
-    yaw, pitch = _mask_direction(clip.masks[mid, 0]) if clip.K else (0., 0.)
+    yaw, pitch = _mask_direction(clip.mask_data[mid, 0]) if clip.K else (0., 0.)
     views = [(yaw + d, pitch if d == 0 else 0.) for d in (0., 2*math.pi/3, -2*math.pi/3)]
     fig, axs = plt.subplots(1, 3, figsize=(10, 3.6))
     for ax, (y, p) in zip(axs, views):
-        ax.imshow(render_viewport(clip.frames[mid].cpu(), y, p, fov=90., size=(256, 256)).permute(1, 2, 0).clamp(0, 1).numpy())
+        ax.imshow(render_viewport(clip.frame(mid).cpu(), y, p, fov=90., size=(256, 256)).permute(1, 2, 0).clamp(0, 1).numpy())
         ax.set_title(f'yaw {(math.degrees(y) + 180) % 360 - 180:.0f}°, pitch {math.degrees(p):.0f}°', fontsize=9); ax.axis('off')
     fig.suptitle(f'{clip.name}, frame {clip.numbers[mid]}: perspective views', fontsize=10)
     fig.tight_layout()
@@ -293,12 +317,80 @@ def reconstruction_figure(
     model, mid = load_model(run_dir, device), clip.N//2
     r = render_clip(model, clip.H, clip.W, frames=[mid])
     fig, axs = plt.subplots(1, 3, figsize=(15, 3))
-    axs[0].imshow(clip.frames[mid].permute(1, 2, 0).clamp(0, 1).cpu()); axs[0].set_title(f'input, frame {clip.numbers[mid]}')
+    axs[0].imshow(clip.frame(mid).permute(1, 2, 0).clamp(0, 1).cpu()); axs[0].set_title(f'input, frame {clip.numbers[mid]}')
     axs[1].imshow(r['rgb'][0].permute(1, 2, 0).clamp(0, 1)); axs[1].set_title(f"reconstruction (WS-PSNR {ws_psnr:.1f} dB over the clip)")
     axs[2].imshow(r['rgb_plain'][0].permute(1, 2, 0).clamp(0, 1)); axs[2].set_title('atlases alone (no lighting residual)')
     for a in axs: a.axis('off')
     fig.tight_layout()
     return _save_fig(fig, Path(run_dir)/'reconstruction.png')
+
+# %% ../nbs/14_runs.ipynb #a47c824c
+def available_memory()->int: # bytes
+    "Memory this machine can give a new job now: MemAvailable on Linux, else the physical memory."
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1])*1024
+    except OSError: pass
+    return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
+
+MEMORY_BASE = 1.0*2**30 # bytes every fit takes whatever the clip: Python, torch, a training batch, one rendered frame (measured, see bench.long_clips)
+
+def memory_estimate(
+    N:int, # frames
+    H:int, # height (width 2H) at the scale being fitted
+    K:int=1, # masks
+    config:str|dict='fast', # training configuration
+    flow:bool=True, # with the flow losses' flow
+    flow_gaps=None, # the flow gaps (None: the configuration's)
+)->dict: # bytes of each part and the 'peak'
+    "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
+    from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
+    cfg, px = get_config(config), H*2*H
+    parts = dict(base=MEMORY_BASE, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, and one 8-bit copy while loading or computing flow
+    if flow and trains_flow(cfg) and N > 1:
+        gaps = flow_gap_list(flow_gaps, N, cfg)
+        h = min(H, cfg['training']['flow_height'])
+        pairs = sum(len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items())
+        parts['flow'] = pairs*2*h*2*h*5   # both directions, float16 displacements and a bool mask
+    model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
+    parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
+    parts['peak'] = sum(parts.values())
+    return {k: int(v) for k, v in parts.items()}
+
+def _clip_shape(clip, scale:float, frames, seed:int=0)->tuple[int,int,int]:
+    "(N, H, K) of a clip as it would load, from headers only."
+    sel = frames_selection(frames)
+    if str(clip) == 'synthetic':
+        n = sel[1] if isinstance(sel, tuple) and sel[0] in (0, None) and sel[1] else 24
+        return len(frame_indices(sel, n)), max(8, round(128*scale)), 1
+    from npr_lib.clip import validate_clip_folder, _scaled_size
+    cf = validate_clip_folder(clip)
+    return len(frame_indices(sel, cf.n_frames)), _scaled_size(cf.size[0], scale)[0], len(cf.masks)
+
+def check_memory(
+    clip:str|Path, # clip folder or video file, or 'synthetic'
+    scale:float=1.0, # downscale factor
+    frames=None, # frame selection
+    config:str|dict='fast', # training configuration
+    flow:bool=True, # with the flow losses' flow
+    flow_gaps=None, # the flow gaps
+    seed:int=0, # the synthetic clip's seed
+    available:int|None=None, # bytes free; None → `available_memory()`
+)->dict: # the estimate, with 'available'
+    "Refuse, before anything is decoded, a fit that will not fit in memory — with a `--scale` and a `--frames` that would."
+    N, H, K = _clip_shape(clip, scale, frames, seed)
+    est = memory_estimate(N, H, K, config, flow, flow_gaps)
+    free = available_memory() if available is None else available
+    if est['peak'] > free:
+        per_frame = (est['peak'] - est['base'] - est['model'])/N   # what grows with the frames, ∝ H² at a given N
+        room = max(free - est['base'] - est['model'], 0)
+        n_fit = int(room/per_frame)
+        s_fit = scale*math.sqrt(room/(per_frame*N))
+        gb = lambda b: f"{b/2**30:.1f} GB"
+        raise MemoryError(f"{clip}: fitting {N} frames at {2*H}×{H} needs about {gb(est['peak'])} (clip {gb(est['clip'])}, "
+                          f"flow {gb(est.get('flow', 0))}, model {gb(est['model'])}), but {gb(free)} is available; "
+                          f"use --scale {math.floor(s_fit*100)/100:g} or --frames {max(n_fit, 0)} (or free memory)")
+    return dict(est, available=int(free))
 
 # %% ../nbs/14_runs.ipynb #64052bc2
 def run_pipeline(
@@ -322,7 +414,7 @@ def run_pipeline(
     log=print, # where notes go (one line each)
 )->dict: # the summary, also written to OUT/summary.json
     "Load, preprocess, check, fit and evaluate one clip, writing every result into one run folder."
-    t_start = time.time()
+    t = Timings()
     params = {k: v for k, v in locals().items() if k in inspect.signature(run_pipeline).parameters and k not in ('progress', 'log')}
     if str(clip) != 'synthetic' and not Path(clip).exists(): raise FileNotFoundError(f"{clip}: no such clip folder or video file")
     cfg, dev = get_config(config), resolve_device(device)
@@ -330,28 +422,30 @@ def run_pipeline(
     if flow_gaps is not None: flow_gap_list(flow_gaps, 1 << 30)   # a malformed list fails here, before any work
     if key_mask is not None and not Path(key_mask).is_file(): raise FileNotFoundError(f"{key_mask}: key mask not found")
     codec_names = _pipeline_codecs(codecs)
+    memory = check_memory(clip, scale, frames, config, flow=flow, flow_gaps=flow_gaps, seed=seed)   # before anything is decoded
     out = Path(out_dir or Path('outputs')/clip_label(clip))
     out.mkdir(parents=True, exist_ok=True)
     params['out_dir'] = str(out)
-    video = open_clip(clip, scale=scale, frames=frames, seed=seed)
+    with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)
     video, train_flow, pre = preprocess_clip(video, out, flow=flow, flow_method=flow_method, key_frame=key_frame, key_mask=key_mask,
-                                             config=config, progress=progress, flow_gaps=flow_gaps)
+                                             config=config, progress=progress, flow_gaps=flow_gaps, timings=t)
     for note in pre['notes']: log(note)
     atomic_write_text(out/'preprocess.json', json.dumps(pre, indent=1))
-    summary = clip_summary(video)
-    checks, warnings = check_clip(video, summary)
-    outputs = clip_figures(video, out)
-    outputs['input_video'], spherical = input_video(video, out)
+    with t('figures'):
+        summary = clip_summary(video)
+        checks, warnings = check_clip(video, summary)
+        outputs = clip_figures(video, out)
+        outputs['input_video'], spherical = input_video(video, out)
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
-                   resume=not fresh, progress=progress, flow=train_flow)
+                   resume=not fresh, progress=progress, flow=train_flow, timings=t)
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
-    outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
+    with t('figures'): outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
     codec = None
     if codec_names:
         from npr_lib.codec import codec_experiment
         anchor = 'x264' if 'x264' in codec_names else codec_names[0]
-        cx = codec_experiment(video, out/'codec', codecs=codec_names, anchor=anchor, run=out if 'atlas' in codec_names else None,
-                              progress=progress)
+        with t('codec'): cx = codec_experiment(video, out/'codec', codecs=codec_names, anchor=anchor,
+                                                run=out if 'atlas' in codec_names else None, progress=progress)
         codec = dict(folder='codec', anchor=anchor, bd=cx['bd']['codecs'])
         outputs['codec_rd'] = out/'codec'/'rd.png'
     import npr_lib
@@ -360,8 +454,9 @@ def run_pipeline(
                   spherical_metadata=spherical, fit=fit,
                   evaluation={k: fit[k] for k in ('psnr', 'ws_psnr', 'ssim', 'ws_psnr_no_residual', 'alpha_iou') if k in fit},
                   codec=codec, outputs={k: Path(v).relative_to(out).as_posix() for k, v in outputs.items()},
-                  seconds=round(time.time() - t_start, 2))
+                  memory=memory, stages=t.rounded(), seconds=round(sum(t.values()), 2))
     atomic_write_text(out/'summary.json', json.dumps(result, indent=1, default=str))
+    log(t.line())
     return result
 
 # %% ../nbs/14_runs.ipynb #733448c3

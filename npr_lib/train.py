@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from .progress import progress_bar
 from fastcore.basics import patch
 from .geometry import unit_grid, latitude_weights, pixel_to_unit
 from .metrics import mse_to_psnr
@@ -31,34 +31,38 @@ def atomic_torch_save(obj, path:Path):
 
 # %% ../nbs/12_train.ipynb #582b8bff
 def flow_pairs(
-    flows:dict|list, # one flow dict (as `compute_flow`, with `gap`) or a list of them with different gaps
+    flows:dict|list, # one flow dict (as `compute_flow`, with `gap` and optionally `starts`) or a list of them with different gaps
     n_frames:int, # frames in the clip
-)->dict: # fields (P,2,H,W) half, valid (P,H,W) bool, target (P,) frame, by_frame (N, M) pair index, count (N,)
-    "Every flow pair of every gap in one table, with the pairs that start at each frame."
+)->dict: # fields, valid: lists of (M,2,h,w) / (M,h,w) tensors as given; part, row, target (P,); by_frame (N, M); count (N,)
+    "Every flow pair of every gap in one index, with the pairs that start at each frame; the fields are not copied."
     flows = [flows] if isinstance(flows, dict) else list(flows)
     if not flows: raise ValueError("flow: an empty list of flows")
-    fields, valid, src, dst = [], [], [], []
+    fields, valid, src, dst, part, row = [], [], [], [], [], []
     for f in flows:
         g, M = int(f.get('gap', 1)), f['forward'].shape[0]
-        if g < 1 or M != n_frames - g:
+        starts = torch.as_tensor(f['starts']).long() if 'starts' in f else torch.arange(M)
+        if 'starts' not in f and M != n_frames - g:
             raise ValueError(f"flow with gap {g} has {M} frame pairs; a clip of {n_frames} frames needs {n_frames - g}")
+        if g < 1 or len(starts) != M or (M and (starts.min() < 0 or starts.max() + g >= n_frames)):
+            raise ValueError(f"flow with gap {g}: its {M} pairs starting at frames {starts.tolist()[:5]}… do not fit a clip of {n_frames} frames")
         k = torch.arange(M)
-        fields += [f['forward'].half(), f['backward'].half()]; valid += [f['forward_valid'].bool(), f['backward_valid'].bool()]
-        src += [k, k + g]; dst += [k + g, k]
-    src, dst = torch.cat(src), torch.cat(dst)
+        for fld, ok, a, b in ((f['forward'], f['forward_valid'], starts, starts + g), (f['backward'], f['backward_valid'], starts + g, starts)):
+            part.append(torch.full((M,), len(fields))); row.append(k)
+            fields.append(fld); valid.append(ok); src.append(a); dst.append(b)
+    src, dst, part, row = torch.cat(src), torch.cat(dst), torch.cat(part), torch.cat(row)
     count = torch.bincount(src, minlength=n_frames)
     order = torch.argsort(src, stable=True)
     slot = torch.arange(len(src)) - torch.repeat_interleave(torch.cumsum(count, 0) - count, count)
     by_frame = torch.zeros(n_frames, max(int(count.max()), 1), dtype=torch.long)
     by_frame[src[order], slot] = order
-    return dict(fields=torch.cat(fields), valid=torch.cat(valid), target=dst, by_frame=by_frame, count=count,
+    return dict(fields=fields, valid=valid, part=part, row=row, target=dst, by_frame=by_frame, count=count,
                 gaps=sorted({int(f.get('gap', 1)) for f in flows}))
 
 # %% ../nbs/12_train.ipynb #e184894d
 class Sampler:
-    "Training batches from a clip held on the device: sphere-uniform pixels, their colours and masks, and flow targets."
+    "Training batches from a clip: sphere-uniform pixels, their colours and masks (converted per batch from the stored bytes), and flow targets."
     def __init__(self,
-        clip, # a `Clip`: frames (N,3,H,W), masks (N,K,H,W)
+        clip, # a `Clip`: frames (N,3,H,W), masks (N,K,H,W), held as stored (8-bit when loaded from files)
         device:torch.device|str='cpu', # where the clip is held and batches are drawn
         batch_size:int=2**14, # samples per batch
         aux_fraction:float=0.25, # share of the batch also used for rigidity, cycle and flow terms
@@ -68,12 +72,12 @@ class Sampler:
     ):
         dev = self.device = torch.device(device)
         self.batch_size, self.aux = batch_size, max(1, int(batch_size*aux_fraction))
-        self.frames = clip.frames.permute(0, 2, 3, 1).contiguous().to(dev)
-        self.masks = clip.masks.permute(0, 2, 3, 1).contiguous().to(dev)
+        self.clip = clip.to(dev)   # no copy when already there
         self.grid = unit_grid(clip.H, clip.W, dev)
         row_p = latitude_weights(clip.H, dev) if sphere_uniform else torch.ones(clip.H, device=dev)
         self.row_cdf = torch.cumsum(row_p/row_p.sum(), 0)
-        self.flow = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in flow_pairs(flow, clip.N).items()} if flow else None
+        to = lambda v: v.to(dev) if torch.is_tensor(v) else [to(t) for t in v] if isinstance(v, list) else v
+        self.flow = {k: to(v) for k, v in flow_pairs(flow, clip.N).items()} if flow else None
         self.gen = torch.Generator(device=dev).manual_seed(seed)
 
 # %% ../nbs/12_train.ipynb #b528ae4e
@@ -82,7 +86,7 @@ def indices(self:Sampler,
     B:int, # number of samples
 )->tuple[Tensor,Tensor,Tensor]: # frame (B,), row (B,), column (B,) indices
     "Frame, row and column indices of `B` samples, rows ∝ cos(latitude) when sphere-uniform."
-    N, H, W = self.frames.shape[:3]
+    N, H, W = self.clip.N, self.clip.H, self.clip.W
     k = torch.randint(0, N, (B,), device=self.device, generator=self.gen)
     y = torch.searchsorted(self.row_cdf, torch.rand(B, device=self.device, generator=self.gen)).clamp_max(H - 1)
     x = torch.randint(0, W, (B,), device=self.device, generator=self.gen)
@@ -95,20 +99,29 @@ def flow_targets(self:Sampler,
     x:Tensor, # (A,) columns
 )->tuple[Tensor,Tensor,Tensor]: # directions (A,3) the flow takes them to, frames (A,) they land in, trusted (A,) 0/1
     "Where a random flow pair from each sample's frame takes it, and whether to trust it."
-    H, W = self.frames.shape[1:3]
+    H, W = self.clip.H, self.clip.W
     fl = self.flow
     n = fl['count'][k]
     j = (torch.rand(len(k), device=k.device, generator=self.gen)*n).long().clamp_max((n - 1).clamp_min(0))
     p = fl['by_frame'][k, j]
-    f = fl['fields'][p, :, y, x].float()
-    valid = (fl['valid'][p, y, x] & (n > 0)).float()
-    return pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W), fl['target'][p], valid
+    part, row = fl['part'][p], fl['row'][p]
+    f, valid = torch.zeros(len(k), 2, device=k.device), torch.zeros(len(k), dtype=torch.bool, device=k.device)
+    for i, (fields, ok) in enumerate(zip(fl['fields'], fl['valid'])):   # one gather per gap and direction
+        s = (part == i).nonzero()[:, 0]
+        h, w = fields.shape[-2:]
+        if (h, w) == (H, W): ys, xs, scale = y[s], x[s], 1
+        else:   # flow computed on smaller frames: the flow pixel holding this pixel's centre, its displacement scaled up
+            ys, xs, scale = ((y[s] + 0.5)*h/H).long().clamp_max(h - 1), ((x[s] + 0.5)*w/W).long().clamp_max(w - 1), W/w
+        f[s] = fields[row[s], :, ys, xs].float()*scale
+        valid[s] = ok[row[s], ys, xs].float() > 0.5
+    return pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W), fl['target'][p], (valid & (n > 0)).float()
 
 @patch
 def draw(self:Sampler)->dict: # k, y, x (B,); v (B,3); rgb (B,3); mask (B,K); aux (int); flow: None or v (A,3), k (A,), valid (A,)
     "One training batch: what `loss_terms` takes."
     k, y, x = self.indices(self.batch_size)
-    b = dict(k=k, y=y, x=x, v=self.grid[y, x], rgb=self.frames[k, y, x], mask=self.masks[k, y, x], aux=self.aux, flow=None)
+    rgb, mask = self.clip.pixels(k, y, x)
+    b = dict(k=k, y=y, x=x, v=self.grid[y, x], rgb=rgb, mask=mask, aux=self.aux, flow=None)
     if self.flow is not None:
         a = self.aux
         v2, k2, valid = self.flow_targets(k[:a], y[:a], x[:a])
@@ -162,9 +175,9 @@ def initialise(self:Trainer):
     "Start the rotations from the data: camera alignment for the background, mask centroids for objects."
     clip, m = self._clip, self.model
     if self.cfg['init_objects'] and clip.K and m.layers[1].mapping.rotations is not None:
-        init_object_rotations(m, clip.masks.to(self.device))
+        init_object_rotations(m, clip.mask_data.to(self.device))
     if self.cfg['init_camera'] and m.layers[0].mapping.rotations is not None and clip.N > 1:
-        with torch.enable_grad(): rot = estimate_camera_rotations(clip.frames, clip.masks)
+        with torch.enable_grad(): rot = estimate_camera_rotations(clip)
         m.layers[0].mapping.rotations.copy_(rot.to(self.device))
 
 # %% ../nbs/12_train.ipynb #e8bfbc5e
@@ -199,8 +212,8 @@ def fit(self:Trainer,
     budget_s = None if minutes is None else 60*minutes
     done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
     total = steps if steps is not None else int(budget_s)
-    bar = tqdm(total=total, initial=min(self.step if steps is not None else int(self.elapsed), total),
-               disable=not progress, unit='step' if steps is not None else 's', desc='fit')
+    bar = progress_bar(total=total, initial=min(self.step if steps is not None else int(self.elapsed), total),
+                       progress=progress, unit='step' if steps is not None else 's', desc='fit')
     last_ckpt = time.perf_counter()
     self.model.train()
     while not done():

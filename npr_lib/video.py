@@ -19,16 +19,16 @@ from .files import atomic_path, atomic_write_bytes
 from .image import to_uint8, encode_png
 
 # %% auto #0
-__all__ = ['SPHERICAL_UUID', 'STEREO_MODES', 'to_uint8_frames', 'video_info', 'decode_video', 'read_video', 'encode_video', 'Box',
-           'parse_boxes', 'list_boxes', 'spherical_v2_boxes', 'spherical_v1_xml', 'inject_spherical_metadata',
-           'read_spherical_metadata', 'write_video', 'save_png_frames']
+__all__ = ['SPHERICAL_UUID', 'STEREO_MODES', 'to_uint8_frames', 'video_info', 'decode_video', 'read_video', 'VideoWriter',
+           'encode_video', 'Box', 'parse_boxes', 'list_boxes', 'spherical_v2_boxes', 'spherical_v1_xml',
+           'inject_spherical_metadata', 'read_spherical_metadata', 'write_video', 'save_png_frames']
 
 # %% ../nbs/03_video.ipynb #7f5a6a20
 def to_uint8_frames(
     frames, # Clip, float (N,3,H,W) / (N,1,H,W) / (N,H,W) in [0,1] (tensor or array), or uint8 (N,H,W,3) / (N,H,W)
 )->np.ndarray: # uint8 (N,H,W,3), or (N,H,W) for one channel
     "Frames as a uint8 numpy array, channels last."
-    if hasattr(frames, 'frames'): frames = frames.frames
+    if hasattr(frames, 'to_uint8'): frames = frames.to_uint8()   # a Clip: its bytes, no float copy
     if isinstance(frames, Tensor): frames = frames.detach().cpu().numpy()
     a = np.asarray(frames)
     if a.ndim == 4 and a.shape[1] in (1, 3) and a.shape[-1] not in (1, 3): a = a.transpose(0, 2, 3, 1)
@@ -114,6 +114,66 @@ def read_video(
 # %% ../nbs/03_video.ipynb #dd0d7815
 _CONTAINER_FORMATS = {'.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.webm': 'webm'}
 
+class VideoWriter:
+    "Write H.264 (yuv420p) frames as they come — a long clip never sits in memory — to a temporary file that replaces `path` only when closed cleanly."
+    def __init__(self,
+        path:Path|str, # output file (.mp4/.mov/.m4v; .mkv/.webm also encode, without spherical boxes)
+        fps:float=30.0, # frame rate
+        crf:int=18, # x264 constant rate factor: 0 (best) … 51 (worst), 18 ≈ visually lossless
+        faststart:bool=False, # put `moov` before `mdat` (for streaming)
+        codec:str='libx264', # FFmpeg encoder
+        spherical:bool=False, # add 360° metadata (V1 uuid + V2 st3d/sv3d) when closing
+        stereo:str='mono', # stereo layout recorded in the metadata
+    ):
+        self.path = Path(path)
+        self.fmt = _CONTAINER_FORMATS.get(self.path.suffix.lower())
+        if self.fmt is None: raise ValueError(f"{self.path}: unsupported video extension (use {', '.join(_CONTAINER_FORMATS)})")
+        if spherical and self.fmt not in ('mp4', 'mov'):
+            raise ValueError(f"{self.path}: spherical metadata is written for .mp4/.mov/.m4v only; use one of those or spherical=False")
+        if spherical and stereo not in STEREO_MODES: raise ValueError(f"stereo must be one of {list(STEREO_MODES)}, got {stereo!r}")
+        self.fps, self.crf, self.faststart, self.codec, self.spherical, self.stereo = fps, crf, faststart, codec, spherical, stereo
+        self.count, self._c, self._s = 0, None, None
+
+    def __enter__(self): return self
+
+    def _open(self, H:int, W:int):
+        import av
+        if H % 2 or W % 2: raise ValueError(f"frames: yuv420p needs even sizes, got {W}×{H}; resize to an even height first")
+        self._ctx = atomic_path(self.path)
+        self._tmp = self._ctx.__enter__()
+        opts = {'movflags': 'faststart'} if self.faststart and self.fmt in ('mp4', 'mov') else {}
+        self._c = av.open(str(self._tmp), 'w', format=self.fmt, options=opts)
+        self._s = self._c.add_stream(self.codec, rate=Fraction(self.fps).limit_denominator(1001))
+        self._s.width, self._s.height, self._s.pix_fmt = W, H, 'yuv420p'
+        self._s.options = {'crf': str(self.crf)}
+
+    def write(self,
+        frames, # float (n,3,H,W) in [0,1], uint8 (n,H,W,3), or one frame (3,H,W) / (H,W,3)
+    ):
+        "Encode more frames (all of one size)."
+        import av
+        if getattr(frames, 'ndim', 4) == 3: frames = frames[None]
+        u = to_uint8_frames(frames)
+        if u.ndim != 4: raise ValueError(f"frames: need RGB frames (N,3,H,W) or (N,H,W,3), got {u.shape}")
+        if self._c is None: self._open(*u.shape[1:3])
+        elif u.shape[1:3] != (self._s.height, self._s.width):
+            raise ValueError(f"frames: {u.shape[2]}×{u.shape[1]}, but this video is {self._s.width}×{self._s.height}")
+        for img in u:
+            for p in self._s.encode(av.VideoFrame.from_ndarray(img, format='rgb24')): self._c.mux(p)
+        self.count += len(u)
+
+    def __exit__(self, typ, val, tb):
+        if self._c is None:
+            if typ is None: raise ValueError("frames: nothing to write (N=0)")
+            return False
+        try:
+            if typ is None:
+                for p in self._s.encode(): self._c.mux(p)
+            self._c.close()
+            if typ is None and self.spherical: inject_spherical_metadata(self._tmp, stereo=self.stereo)
+        finally: self._ctx.__exit__(typ, val, tb)   # replaces `path` only when no error came
+        return False
+
 def encode_video(
     frames, # float (N,3,H,W) in [0,1] tensor/array, uint8 (N,H,W,3), or a Clip
     path:Path|str, # output file (.mp4/.mov/.m4v; .mkv/.webm also encode, without spherical boxes)
@@ -123,25 +183,11 @@ def encode_video(
     codec:str='libx264', # FFmpeg encoder
 )->Path: # the written file
     "Encode frames as H.264 (yuv420p) with PyAV; atomic (temporary file + `os.replace`)."
-    import av
-    path = Path(path)
-    fmt = _CONTAINER_FORMATS.get(path.suffix.lower())
-    if fmt is None: raise ValueError(f"{path}: unsupported video extension (use {', '.join(_CONTAINER_FORMATS)})")
     u = to_uint8_frames(frames)
     if u.ndim != 4: raise ValueError(f"frames: need RGB frames (N,3,H,W) or (N,H,W,3), got {u.shape}")
-    N, H, W, _ = u.shape
-    if N == 0: raise ValueError("frames: nothing to write (N=0)")
-    if H % 2 or W % 2: raise ValueError(f"frames: yuv420p needs even sizes, got {W}×{H}; resize to an even height first")
-    with atomic_path(path) as tmp:
-        opts = {'movflags': 'faststart'} if faststart and fmt in ('mp4', 'mov') else {}
-        with av.open(str(tmp), 'w', format=fmt, options=opts) as c:
-            s = c.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
-            s.width, s.height, s.pix_fmt = W, H, 'yuv420p'
-            s.options = {'crf': str(crf)}
-            for img in u:
-                for p in s.encode(av.VideoFrame.from_ndarray(img, format='rgb24')): c.mux(p)
-            for p in s.encode(): c.mux(p)
-    return path
+    if len(u) == 0: raise ValueError("frames: nothing to write (N=0)")
+    with VideoWriter(path, fps, crf, faststart, codec) as w: w.write(u)
+    return Path(path)
 
 # %% ../nbs/03_video.ipynb #7fd78370
 @dataclass
@@ -399,14 +445,16 @@ def write_video(
     "Write an H.264 video, tagged as an equirectangular 360° video; atomic."
     path = Path(path)
     if fps is None: fps = getattr(frames, 'fps', 30.0)
-    if spherical and path.suffix.lower() not in ('.mp4', '.m4v', '.mov'):
-        raise ValueError(f"{path}: spherical metadata is written for .mp4/.mov/.m4v only; use one of those or spherical=False")
-    if spherical and stereo not in STEREO_MODES: raise ValueError(f"stereo must be one of {list(STEREO_MODES)}, got {stereo!r}")
-    if not spherical: return encode_video(frames, path, fps, crf, faststart)
-    with atomic_path(path) as tmp:
-        encode_video(frames, tmp, fps, crf, faststart)
-        inject_spherical_metadata(tmp, stereo=stereo)
+    w = VideoWriter(path, fps, crf, faststart, spherical=spherical, stereo=stereo)   # checks the name and stereo mode first
+    if hasattr(frames, 'chunks'):   # a Clip: 16 frames at a time, never all of it as floats
+        with w:
+            for _, f, _ in frames.chunks(): w.write(f)
+        return path
+    u = to_uint8_frames(frames)
+    if u.ndim != 4 or not len(u): raise ValueError(f"frames: need RGB frames (N,3,H,W) or (N,H,W,3), got {u.shape}")
+    with w: w.write(u)
     return path
+
 
 # %% ../nbs/03_video.ipynb #3858adda
 def save_png_frames(
