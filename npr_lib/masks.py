@@ -226,7 +226,7 @@ def masks_for_clip(
     if not -N <= key_frame < N: raise ValueError(f"masks_for_clip: key_frame {key_frame} out of range for {N} frames")
     if key_mask is None:
         if clip.K == 0: raise ClipError(f"masks_for_clip: clip '{clip.name}' has no masks; pass key_mask=")
-        key_mask = clip.masks[key_frame]
+        key_mask = clip.mask_data[key_frame].float()
     km = key_mask.detach().cpu() if isinstance(key_mask, Tensor) else torch.as_tensor(np.asarray(key_mask))
     if km.ndim == 2: km = km[None]
     if km.ndim != 3 or tuple(km.shape[1:]) != (H, W): raise ValueError(f"key_mask: shape must be (H, W) or (K, H, W) with (H, W) = ({H}, {W}), got {tuple(km.shape)}")

@@ -69,9 +69,9 @@ def key_masks(
     if clip.K == 0:
         raise ValueError(f"{where}: the clip has no masks; pass --key-mask FILE (white on black PNG of the object in frame --key-frame)")
     for k, name in enumerate(clip.object_names):
-        if not clip.masks[pos, k].any():
+        if not clip.mask_data[pos, k].any():
             raise ValueError(f"{where}: the mask of '{name}' is empty in key frame {nums[pos]}; pick a frame where the object shows")
-    return pos, clip.masks[pos].clone(), list(clip.object_names)
+    return pos, clip.mask_data[pos].float(), list(clip.object_names)
 
 # %% ../nbs/07_preprocess.ipynb #4105c2a7
 IMAGE_SUFFIXES = IMAGE_EXTS

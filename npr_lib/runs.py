@@ -19,10 +19,10 @@ from .progress import progress_bar, Timings
 
 # %% auto #0
 __all__ = ['MEMORY_BASE', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source',
-           'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'clip_label', 'check_clip',
-           'clip_figures', 'input_video', 'reconstruction_figure', 'available_memory', 'memory_estimate',
-           'check_memory', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
-           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
+           'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'available_memory', 'memory_estimate',
+           'check_memory', 'clip_label', 'check_clip', 'clip_figures', 'input_video', 'reconstruction_figure',
+           'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook', 'summary_table',
+           'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #d71955f2
 def write_run(
@@ -210,6 +210,74 @@ def check_run_clip(
                          f"{_frame_span(list(clip.numbers))}; load the run's frames (frames={run.get('frames')!r})")
     return run
 
+# %% ../nbs/14_runs.ipynb #a47c824c
+def available_memory()->int: # bytes
+    "Memory this machine can give a new job now: MemAvailable on Linux, else the physical memory."
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1])*1024
+    except OSError: pass
+    return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
+
+MEMORY_BASE = 1.25*2**30 # bytes every fit takes whatever the clip: Python and its libraries (0.3 GB), a training step's activations at 16k samples (0.9 GB)
+
+def memory_estimate(
+    N:int, # frames
+    H:int, # height (width 2H) at the scale being fitted
+    K:int=1, # masks
+    config:str|dict='fast', # training configuration
+    flow:bool=True, # with the flow losses' flow
+    flow_gaps=None, # the flow gaps (None: the configuration's)
+)->dict: # bytes of each part and the 'peak'
+    "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
+    from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
+    cfg, px = get_config(config), H*2*H
+    parts = dict(base=MEMORY_BASE, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, and one 8-bit copy while loading or computing flow
+    if flow and trains_flow(cfg) and N > 1:
+        gaps = flow_gap_list(flow_gaps, N, cfg)
+        h = min(H, cfg['training']['flow_height'])
+        pairs = sum(len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items())
+        parts['flow'] = pairs*2*h*2*h*5   # both directions, float16 displacements and a bool mask
+    model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
+    parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
+    parts['peak'] = sum(parts.values())
+    return {k: int(v) for k, v in parts.items()}
+
+def _clip_shape(clip, scale:float, frames, seed:int=0)->tuple[int,int,int]:
+    "(N, H, K) of a clip as it would load, from headers only."
+    sel = frames_selection(frames)
+    if str(clip) == 'synthetic':
+        n = sel[1] if isinstance(sel, tuple) and sel[0] in (0, None) and sel[1] else 24
+        return len(frame_indices(sel, n)), max(8, round(128*scale)), 1
+    from npr_lib.clip import validate_clip_folder, _scaled_size
+    cf = validate_clip_folder(clip)
+    return len(frame_indices(sel, cf.n_frames)), _scaled_size(cf.size[0], scale)[0], len(cf.masks)
+
+def check_memory(
+    clip:str|Path, # clip folder or video file, or 'synthetic'
+    scale:float=1.0, # downscale factor
+    frames=None, # frame selection
+    config:str|dict='fast', # training configuration
+    flow:bool=True, # with the flow losses' flow
+    flow_gaps=None, # the flow gaps
+    seed:int=0, # the synthetic clip's seed
+    available:int|None=None, # bytes free; None → `available_memory()`
+)->dict: # the estimate, with 'available'
+    "Refuse, before anything is decoded, a fit that will not fit in memory — with a `--scale` and a `--frames` that would."
+    N, H, K = _clip_shape(clip, scale, frames, seed)
+    est = memory_estimate(N, H, K, config, flow, flow_gaps)
+    free = available_memory() if available is None else available
+    if est['peak'] > free:
+        per_frame = (est['peak'] - est['base'] - est['model'])/N   # what grows with the frames, ∝ H² at a given N
+        room = max(free - est['base'] - est['model'], 0)
+        n_fit = int(room/per_frame)
+        s_fit = scale*math.sqrt(room/(per_frame*N))
+        gb = lambda b: f"{b/2**30:.1f} GB"
+        raise MemoryError(f"{clip}: fitting {N} frames at {2*H}×{H} needs about {gb(est['peak'])} (clip {gb(est['clip'])}, "
+                          f"flow {gb(est.get('flow', 0))}, model {gb(est['model'])}), but {gb(free)} is available; "
+                          f"use --scale {math.floor(s_fit*100)/100:g} or --frames {max(n_fit, 0)} (or free memory)")
+    return dict(est, available=int(free))
+
 # %% ../nbs/14_runs.ipynb #0103c57a
 def clip_label(
     clip:str|Path, # clip path or 'synthetic'
@@ -323,74 +391,6 @@ def reconstruction_figure(
     for a in axs: a.axis('off')
     fig.tight_layout()
     return _save_fig(fig, Path(run_dir)/'reconstruction.png')
-
-# %% ../nbs/14_runs.ipynb #a47c824c
-def available_memory()->int: # bytes
-    "Memory this machine can give a new job now: MemAvailable on Linux, else the physical memory."
-    try:
-        for line in Path('/proc/meminfo').read_text().splitlines():
-            if line.startswith('MemAvailable:'): return int(line.split()[1])*1024
-    except OSError: pass
-    return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
-
-MEMORY_BASE = 1.0*2**30 # bytes every fit takes whatever the clip: Python, torch, a training batch, one rendered frame (measured, see bench.long_clips)
-
-def memory_estimate(
-    N:int, # frames
-    H:int, # height (width 2H) at the scale being fitted
-    K:int=1, # masks
-    config:str|dict='fast', # training configuration
-    flow:bool=True, # with the flow losses' flow
-    flow_gaps=None, # the flow gaps (None: the configuration's)
-)->dict: # bytes of each part and the 'peak'
-    "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
-    from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
-    cfg, px = get_config(config), H*2*H
-    parts = dict(base=MEMORY_BASE, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, and one 8-bit copy while loading or computing flow
-    if flow and trains_flow(cfg) and N > 1:
-        gaps = flow_gap_list(flow_gaps, N, cfg)
-        h = min(H, cfg['training']['flow_height'])
-        pairs = sum(len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items())
-        parts['flow'] = pairs*2*h*2*h*5   # both directions, float16 displacements and a bool mask
-    model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
-    parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
-    parts['peak'] = sum(parts.values())
-    return {k: int(v) for k, v in parts.items()}
-
-def _clip_shape(clip, scale:float, frames, seed:int=0)->tuple[int,int,int]:
-    "(N, H, K) of a clip as it would load, from headers only."
-    sel = frames_selection(frames)
-    if str(clip) == 'synthetic':
-        n = sel[1] if isinstance(sel, tuple) and sel[0] in (0, None) and sel[1] else 24
-        return len(frame_indices(sel, n)), max(8, round(128*scale)), 1
-    from npr_lib.clip import validate_clip_folder, _scaled_size
-    cf = validate_clip_folder(clip)
-    return len(frame_indices(sel, cf.n_frames)), _scaled_size(cf.size[0], scale)[0], len(cf.masks)
-
-def check_memory(
-    clip:str|Path, # clip folder or video file, or 'synthetic'
-    scale:float=1.0, # downscale factor
-    frames=None, # frame selection
-    config:str|dict='fast', # training configuration
-    flow:bool=True, # with the flow losses' flow
-    flow_gaps=None, # the flow gaps
-    seed:int=0, # the synthetic clip's seed
-    available:int|None=None, # bytes free; None → `available_memory()`
-)->dict: # the estimate, with 'available'
-    "Refuse, before anything is decoded, a fit that will not fit in memory — with a `--scale` and a `--frames` that would."
-    N, H, K = _clip_shape(clip, scale, frames, seed)
-    est = memory_estimate(N, H, K, config, flow, flow_gaps)
-    free = available_memory() if available is None else available
-    if est['peak'] > free:
-        per_frame = (est['peak'] - est['base'] - est['model'])/N   # what grows with the frames, ∝ H² at a given N
-        room = max(free - est['base'] - est['model'], 0)
-        n_fit = int(room/per_frame)
-        s_fit = scale*math.sqrt(room/(per_frame*N))
-        gb = lambda b: f"{b/2**30:.1f} GB"
-        raise MemoryError(f"{clip}: fitting {N} frames at {2*H}×{H} needs about {gb(est['peak'])} (clip {gb(est['clip'])}, "
-                          f"flow {gb(est.get('flow', 0))}, model {gb(est['model'])}), but {gb(free)} is available; "
-                          f"use --scale {math.floor(s_fit*100)/100:g} or --frames {max(n_fit, 0)} (or free memory)")
-    return dict(est, available=int(free))
 
 # %% ../nbs/14_runs.ipynb #64052bc2
 def run_pipeline(
