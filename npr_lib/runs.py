@@ -18,11 +18,11 @@ from .progress import progress_bar, Timings
 
 
 # %% auto #0
-__all__ = ['MEMORY_BASE', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source',
-           'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'available_memory', 'memory_estimate',
-           'check_memory', 'clip_label', 'check_clip', 'clip_figures', 'input_video', 'reconstruction_figure',
-           'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook', 'summary_table',
-           'codec_table', 'find_clips', 'batch_runs']
+__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run',
+           'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'available_memory',
+           'memory_estimate', 'check_memory', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
+           'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
+           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #d71955f2
 def write_run(
@@ -219,7 +219,8 @@ def available_memory()->int: # bytes
     except OSError: pass
     return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
 
-MEMORY_BASE = 1.25*2**30 # bytes every fit takes whatever the clip: Python and its libraries (0.3 GB), a training step's activations at 16k samples (0.9 GB)
+MEMORY_BASE = 0.95*2**30 # bytes every fit takes whatever the clip: Python and its libraries, a training step's activations at 16k samples (measured, bench.long_clips)
+MEMORY_PER_PIXEL = 1400 # bytes per pixel of one frame: the frame being rendered and scored, and the x264 encoders' look-ahead of the run's videos (measured)
 
 def memory_estimate(
     N:int, # frames
@@ -232,7 +233,7 @@ def memory_estimate(
     "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
     from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
     cfg, px = get_config(config), H*2*H
-    parts = dict(base=MEMORY_BASE, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, and one 8-bit copy while loading or computing flow
+    parts = dict(base=MEMORY_BASE, frame=MEMORY_PER_PIXEL*px, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, one 8-bit copy while loading or computing flow
     if flow and trains_flow(cfg) and N > 1:
         gaps = flow_gap_list(flow_gaps, N, cfg)
         h = min(H, cfg['training']['flow_height'])
@@ -268,8 +269,9 @@ def check_memory(
     est = memory_estimate(N, H, K, config, flow, flow_gaps)
     free = available_memory() if available is None else available
     if est['peak'] > free:
-        per_frame = (est['peak'] - est['base'] - est['model'])/N   # what grows with the frames, ∝ H² at a given N
-        room = max(free - est['base'] - est['model'], 0)
+        fixed = est['base'] + est['model'] + est['frame']
+        per_frame = (est['peak'] - fixed)/N   # what grows with the frames, ∝ H² at a given N
+        room = max(free - fixed, 0)
         n_fit = int(room/per_frame)
         s_fit = scale*math.sqrt(room/(per_frame*N))
         gb = lambda b: f"{b/2**30:.1f} GB"
