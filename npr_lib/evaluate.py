@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from fastcore.meta import delegates
 from .geometry import unit_grid, unit_to_pixel, chunked
 from .metrics import psnr, ws_psnr, ssim
 from .model import LayeredAtlas
@@ -49,17 +50,15 @@ def render_frames(
             res[key] = x.permute(*range(2, x.dim()), 0, 1).contiguous()
         yield f, res
 
+@delegates(render_frames)
 def render_clip(
     model:LayeredAtlas, # a fitted model
     H:int, # frame height
     W:int, # frame width
-    frames:list[int]|None=None, # which frames (all by default)
-    residual:bool=True, # apply the lighting residual
-    layers:bool=False, # also return each layer's colour and weight, and atlas coordinates
-    chunk:int=RENDER_CHUNK, # samples per forward pass
+    **kwargs, # frames, residual, layers, chunk: as `render_frames`
 )->dict: # rgb and rgb_plain (no residual) (N,3,H,W), alpha (N,K,H,W); with `layers`: layer_rgb (N,L,3,H,W), weights (N,L,H,W), uv (N,L,3,H,W)
     "Render frames of a fitted model on an `H×W` grid, all at once (`render_frames` streams them)."
-    res = [r for _, r in render_frames(model, H, W, frames, residual, layers, chunk)]
+    res = [r for _, r in render_frames(model, H, W, **kwargs)]
     return {key: torch.stack([r[key] for r in res]) for key in res[0]}
 
 # %% ../nbs/13_evaluate.ipynb #492de7fa
