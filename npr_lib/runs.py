@@ -121,7 +121,8 @@ def load_model(
     try: model.load_state_dict(st['model'])
     except RuntimeError as e:
         raise ValueError(f"{path}: the checkpoint's model does not fit its configuration here (trained with the other "
-                         f"backend, tinycudann or torch?): {str(e).splitlines()[0]}") from None
+                         f"backend, tinycudann or torch, or — for a clip of more than 30 frames — by an npr_lib from before "
+                         f"the grids' time resolution followed the clip length? fit it again): {str(e).splitlines()[0]}") from None
     return model.eval()
 
 def read_run(
