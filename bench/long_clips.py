@@ -120,7 +120,7 @@ def main(argv=None):
             (out/'results.json').write_text(json.dumps(rows, indent=1))
     print(f"\n{a.steps} training steps each; peak = the process's maximum resident memory; stages in seconds\n")
     print('| frames | size | peak GB | estimate GB | ' + ' | '.join(STAGES) + ' | outside training | steps/s | render s/frame |')
-    print('|' + '---|'*(len(STAGES) + 8))
+    print('|' + '---|'*(len(STAGES) + 7))
     for r in rows:
         print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.2f} | {r['estimate_gb']:.2f} | "
               + ' | '.join(f"{r['stages'][k]:.0f}" for k in STAGES)
