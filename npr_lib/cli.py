@@ -13,13 +13,13 @@ from typing import Callable
 from fastcore.meta import delegates
 from fastcore.script import anno_parser
 import npr_lib
-from .runs import run_pipeline, RunError, NOTEBOOK_SKIPS
+from .runs import run_pipeline, render_run, RunError, NOTEBOOK_SKIPS
 from .edit import edit_from_options
 from .loops import make_loop
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'docs', 'readme']
+           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'docs', 'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -206,6 +206,19 @@ def fit(
     s = run_pipeline(clip, out_dir=out, progress=not quiet, log=lambda note: print(f"npr fit: {note}"), **kwargs)
     print(json.dumps({k: s['fit'][k] for k in SUMMARY_KEYS if k in s['fit']}, indent=1))
     return Path(s['parameters']['out_dir'])
+
+@command
+@delegates(render_run, but=['run_dir', 'progress'])
+def render(
+    run:str, # an `npr fit` output folder
+    quiet:bool=False, # no progress bar
+    **kwargs,
+)->Path: # the run folder
+    "Render, score and encode every frame of a fitted run again (a fit renders only a sample of a long clip), rewriting its metrics and videos."
+    from npr_lib.runs import SUMMARY_KEYS
+    m = render_run(run, progress=not quiet, **kwargs)
+    print(json.dumps({k: m[k] for k in (*SUMMARY_KEYS, 'frames_scored') if k in m}, indent=1))
+    return Path(run)
 
 @command
 @delegates(run_pipeline, but=['clip', 'out_dir', 'frames', 'seed', 'key_frame', 'key_mask', 'fresh', 'progress', 'log'])

@@ -19,8 +19,8 @@ from .model import LayeredAtlas
 from .files import atomic_path
 
 # %% auto #0
-__all__ = ['RENDER_CHUNK', 'render_frames', 'render_clip', 'alpha_iou', 'RunningMetrics', 'evaluate_model', 'atlas_coverage',
-           'atlas_texture', 'background_atlas_psnr', 'plot_training_curve']
+__all__ = ['RENDER_CHUNK', 'EVAL_PIXELS', 'render_frames', 'render_clip', 'eval_frames', 'alpha_iou', 'RunningMetrics',
+           'evaluate_model', 'atlas_coverage', 'atlas_texture', 'background_atlas_psnr', 'plot_training_curve']
 
 # %% ../nbs/13_evaluate.ipynb #334c87f9
 RENDER_CHUNK = 2**13 # samples per forward pass when rendering: 8k points keep the hash tables' working set in cache (2× faster on a CPU than 64k)
@@ -60,6 +60,25 @@ def render_clip(
     "Render frames of a fitted model on an `H×W` grid, all at once (`render_frames` streams them)."
     res = [r for _, r in render_frames(model, H, W, **kwargs)]
     return {key: torch.stack([r[key] for r in res]) for key in res[0]}
+
+# %% ../nbs/13_evaluate.ipynb #1aa26843
+EVAL_PIXELS = 8_000_000 # pixels a fit renders by default to score and preview itself (about 30 s at 480×240 or 60 s at 960×480 here)
+
+def eval_frames(
+    N:int, # frames in the clip
+    H:int, # frame height
+    W:int, # frame width
+    frames:str|int='auto', # 'auto': every frame up to `EVAL_PIXELS`, else evenly spaced ones that fit; 'all'; or a count
+)->list[int]: # sorted frame indices, the first and the last included
+    "The frames to render for a clip's scores and previews."
+    if frames == 'all': return list(range(N))
+    if frames == 'auto': n = max(2, EVAL_PIXELS // (H * W))
+    else:
+        try: n = int(frames)
+        except (TypeError, ValueError): n = 0
+        if n < 1: raise ValueError(f"eval_frames: {frames!r} is not 'auto', 'all' or a positive number of frames")
+    if n >= N: return list(range(N))
+    return sorted(set(np.linspace(0, N - 1, n).round().astype(int).tolist()))
 
 # %% ../nbs/13_evaluate.ipynb #492de7fa
 def alpha_iou(

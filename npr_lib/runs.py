@@ -12,17 +12,17 @@ import torch
 from .clip import Clip, open_clip, find_clip_files, frames_param, frames_selection, frame_indices, clip_summary
 from .config import get_config, resolve_device
 from .model import LayeredAtlas, layer_names
-from .evaluate import render_clip, render_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
+from .evaluate import render_clip, render_frames, eval_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
 from .files import atomic_write_text
 from .progress import progress_bar, Timings
 
 
 # %% auto #0
 __all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run',
-           'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'available_memory',
-           'memory_estimate', 'check_memory', 'clip_label', 'check_clip', 'clip_figures', 'input_video',
-           'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
-           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
+           'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'render_run',
+           'available_memory', 'memory_estimate', 'check_memory', 'clip_label', 'check_clip', 'clip_figures',
+           'input_video', 'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook',
+           'run_notebook', 'summary_table', 'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #d71955f2
 def write_run(
@@ -34,6 +34,7 @@ def write_run(
     source:dict|None=None, # how to reopen the clip: `clip` (path or 'synthetic'), `scale`, `frames`, `seed`; `clip.source` by default
     progress:bool=True, # a progress bar over the frames
     timings:Timings|None=None, # where the seconds of 'render', 'evaluate' and 'write' are added; None → a new one
+    render:str|int='auto', # which frames to render, score and preview: 'auto', 'all' or a count (see `eval_frames`)
 )->dict: # the metrics written to metrics.json
     "Render the fitted model frame by frame — scoring it, splatting atlas coverage, encoding the videos as it goes — and write metrics.json, run.json, videos, atlases and the training curve to `out_dir`."
     from contextlib import ExitStack
@@ -45,13 +46,15 @@ def write_run(
     names = layer_names(model, clip.object_names)
     acc = RunningMetrics(clip.object_names, any(l.residual is not None for l in model.layers))
     hits = [torch.zeros(atlas_height, 2*atlas_height, dtype=torch.bool) for _ in names]
+    chosen = eval_frames(clip.N, clip.H, clip.W, render)
+    fps = clip.fps * len(chosen) / clip.N   # a sample's preview lasts as long as the clip
     with ExitStack() as stack:
-        vw = lambda name: stack.enter_context(VideoWriter(out/name, clip.fps, spherical=True))
+        vw = lambda name: stack.enter_context(VideoWriter(out/name, fps, spherical=True))
         writers = dict(rgb=vw('reconstruction.mp4'), pair=vw('input_vs_reconstruction.mp4'),
                        layers=[vw(f'layer_{name}.mp4') for name in names]) if videos else None
-        frames = render_frames(model, clip.H, clip.W, layers=True)
-        for _ in progress_bar(range(clip.N), progress=progress, desc='render', unit='frame'):
-            with t('render'): i, r = next(frames)
+        rendered = render_frames(model, clip.H, clip.W, frames=chosen, layers=True)
+        for _ in progress_bar(chosen, progress=progress, desc='render', unit='frame'):
+            with t('render'): i, r = next(rendered)
             with t('evaluate'):
                 r1, f = {k: v[None] for k, v in r.items()}, clip.frame(i)
                 acc.update(r1, f[None], clip.mask_data[i:i + 1])
@@ -66,6 +69,7 @@ def write_run(
     metrics = acc.result()
     metrics.update(train_seconds=trainer.elapsed, steps=trainer.step, config=trainer.config['name'],
                    clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, device=str(trainer.device),
+                   frames_scored=len(chosen),
                    seconds={k: round(v, 2) for k, v in t.items()})
     atomic_write_text(out/'metrics.json', json.dumps(metrics, indent=2))
     atomic_write_text(out/'history.json', json.dumps(trainer.history))
@@ -89,6 +93,7 @@ def fit_clip(
     videos:bool=True, # write mp4s
     source:dict|None=None, # how to reopen the clip, kept in run.json; `clip.source` by default
     timings:Timings|None=None, # where the seconds of 'train', 'render', 'evaluate' and 'write' are added
+    render:str|int='auto', # which frames to render, score and preview: 'auto', 'all' or a count (see `eval_frames`)
     **train_overrides, # passed to `Trainer`
 )->dict: # the metrics
     "Fit a layered atlas to a clip under a budget, evaluate it and write the run to `out_dir`."
@@ -98,7 +103,7 @@ def fit_clip(
         tr = Trainer(clip, config, out_dir=out_dir, device=device, seed=seed, flow=flow, **train_overrides)
         if resume and tr.resume(): print(f"resumed {out_dir}/checkpoint.pt at step {tr.step} ({tr.elapsed:.0f} s)")
         tr.fit(steps=steps, minutes=minutes, progress=progress)
-    return write_run(tr, clip, out_dir, videos=videos, source=source, progress=progress, timings=t)
+    return write_run(tr, clip, out_dir, videos=videos, source=source, progress=progress, timings=t, render=render)
 
 
 # %% ../nbs/14_runs.ipynb #dd63a5cc
@@ -210,6 +215,24 @@ def check_run_clip(
         raise ValueError(f"{run_dir}: fitted to frames {_frame_span(nums)} of {theirs}, but the clip has frames "
                          f"{_frame_span(list(clip.numbers))}; load the run's frames (frames={run.get('frames')!r})")
     return run
+
+# %% ../nbs/14_runs.ipynb #ac78c3bc
+def render_run(
+    run_dir:str|Path, # an `npr fit` output folder
+    frames:str|int='all', # which frames: 'all', 'auto' (as a fit chooses) or a count, evenly spaced
+    clip:str|Path|None=None, # where the clip is now, if it moved since the fit
+    device:str='cpu', # where to render
+    progress:bool=True, # a progress bar over the frames
+)->dict: # the metrics, also written to metrics.json
+    "Render, score and encode a fitted run's frames again from its checkpoint (every frame by default), rewriting its metrics, videos and atlases."
+    from types import SimpleNamespace
+    eval_frames(1, 1, 1, frames)   # a malformed choice fails before the clip is decoded
+    model, video, run = open_run(run_dir, resolve_device(device), clip)
+    st = _read_checkpoint(Path(run_dir)/'checkpoint.pt')
+    fitted = SimpleNamespace(model=model, history=st['history'], elapsed=st['elapsed'], step=st['step'], device=str(resolve_device(device)),
+                             config=run.get('config') or st.get('config'))
+    source = {k: run[k] for k in ('clip', 'scale', 'frames', 'seed', 'masks') if k in run}
+    return write_run(fitted, video, run_dir, source=source, progress=progress, render=frames)
 
 # %% ../nbs/14_runs.ipynb #a47c824c
 def available_memory()->int: # bytes
@@ -411,6 +434,7 @@ def run_pipeline(
     flow_gaps:str=None, # frame gaps of the training flow, e.g. '1,4,16'; by default the config's training.flow_gaps
     key_frame:int=None, # number of the key frame (as in the file names) to carry masks from
     key_mask:str=None, # PNG of the object in the key frame (white on black); carried to every frame
+    render:str='auto', # frames to render, score and preview: 'auto' (every frame up to 8 M pixels, else an even sample), 'all', or a count
     codecs:str='', # after the fit, a codec experiment in OUT/codec: e.g. 'x264,x265,atlas' ('atlas': this run's layered atlas); '' for none
     fresh:bool=False, # start over even if the output folder has a checkpoint
     progress:bool=True, # progress bars
@@ -425,6 +449,7 @@ def run_pipeline(
     if flow_gaps is not None: flow_gap_list(flow_gaps, 1 << 30)   # a malformed list fails here, before any work
     if key_mask is not None and not Path(key_mask).is_file(): raise FileNotFoundError(f"{key_mask}: key mask not found")
     codec_names = _pipeline_codecs(codecs)
+    eval_frames(1, 1, 1, render)   # a malformed choice fails here too
     memory = check_memory(clip, scale, frames, config, flow=flow, flow_gaps=flow_gaps, seed=seed)   # before anything is decoded
     out = Path(out_dir or Path('outputs')/clip_label(clip))
     out.mkdir(parents=True, exist_ok=True)
@@ -440,7 +465,7 @@ def run_pipeline(
         outputs = clip_figures(video, out)
         outputs['input_video'], spherical = input_video(video, out)
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
-                   resume=not fresh, progress=progress, flow=train_flow, timings=t)
+                   resume=not fresh, progress=progress, flow=train_flow, timings=t, render=render)
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
     with t('figures'): outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
     codec = None
