@@ -98,7 +98,8 @@ def main(argv=None):
     p.add_argument('clips', nargs='*', default=CLIPS, help='shared clip names, paths, or synthetic')
     p.add_argument('--scale', type=float, nargs='+', default=[0.5, 1.0], help='scales of the 960×480 clips (0.5 → 480×240)')
     p.add_argument('--points', type=int, default=5, help='settings per codec (at least 4)')
-    p.add_argument('--codecs', nargs='+', default=list(CODECS), choices=list(CODECS))
+    p.add_argument('--codecs', nargs='+', default=['x264', 'x265', 'av1', 'vp9'], choices=list(CODECS),
+                   help='codecs to run (default: the four classic ones; x264-intra and x265-intra are the all-intra variants)')
     p.add_argument('--frames', type=int, default=None, help='first N frames only (default: all)')
     p.add_argument('--no-projections', action='store_true', help='skip the projection study')
     p.add_argument('--no-latitude', action='store_true', help='skip latitude-adaptive coding')

@@ -241,8 +241,9 @@ def codec_cmd(
     out:str=None, # output folder; outputs/<clip name>/codec by default
     scale:float=0.5, # downscale factor (0.5 → 480×240)
     frames:str=None, # N, 'a:b' or 'i,j,k'; all frames by default
-    codecs:str='x264,x265,av1,vp9', # comma-separated names of npr_lib.codec.CODECS, and 'atlas' with --run
+    codecs:str='x264,x265,av1,vp9', # comma-separated names of npr_lib.codec.CODECS (x264-intra, x265-intra: all-intra), 'atlas' with --run, 'learned' (intra-only)
     run:str=None, # a fitted run of CLIP (an `npr fit` folder): its layered atlas, coded as a .npra file at 4–10 bits
+    learned_model:str=None, # model file for 'learned'; by default $NPR_LEARNED_CODEC, else the shipped npr_lib/models/learned_codec.pt
     points:int=5, # settings per codec (at least 4)
     anchor:str='x264', # BD anchor
     projections:str=None, # e.g. 'erp,cubemap,eac' for the projection study
@@ -251,7 +252,7 @@ def codec_cmd(
     cache:bool=True, # use the clip decode cache
     quiet:bool=False, # no progress bars
 )->dict: # the content of bd.json
-    "Rate–distortion of a clip with x264, x265, SVT-AV1, VP9 and a fitted atlas: OUT/rd.csv, bd.json, rd.png, settings.json, decoded 360° videos."
+    "Rate–distortion of a clip with x264, x265, SVT-AV1, VP9, a fitted atlas and the learned codec: OUT/rd.csv, bd.json, rd.png, settings.json, decoded 360° videos."
     from npr_lib.clip import open_clip
     from npr_lib.runs import clip_label
     from npr_lib.codec import codec_experiment
@@ -259,7 +260,7 @@ def codec_cmd(
     video = open_clip(clip, scale=scale, frames=frames, cache=cache)
     out = Path(out or Path('outputs')/clip_label(clip)/'codec')
     r = codec_experiment(video, out, codecs=split(codecs), points=points, anchor=anchor, projections=split(projections),
-                         latitude_adaptive=latitude_adaptive, progress=not quiet, run=run,
+                         latitude_adaptive=latitude_adaptive, progress=not quiet, run=run, learned_model=learned_model,
                          keep_video=None if keep_video == 'none' else keep_video)
     for c, v in r['bd']['codecs'].items():
         print(f"{c:>10} vs {anchor}: BD-rate {v['bd_rate_ws_psnr_y']} % (WS-PSNR-Y), {v['bd_rate_psnr_y']} % (PSNR-Y)")

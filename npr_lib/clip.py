@@ -450,14 +450,15 @@ def _load_frame(fn:Path, expect:tuple[int,int], size:tuple[int,int])->np.ndarray
 def _threads()->int: return max(1, min(4, os.cpu_count() or 1))
 
 def _decode_images(cf:ClipFiles, scale:float, frames)->tuple[np.ndarray,np.ndarray]:
-    "uint8 frames (N,H,W,3) and masks (N,K,H,W) of a validated image-folder clip."
+    "uint8 frames (N,3,H,W) and masks (N,K,H,W) of a validated image-folder clip, each decoded straight into its place (no second copy)."
     idx = frame_indices(frames, len(cf.frames))
     size = _scaled_size(cf.size[0], scale)
+    rgb, m = np.empty((len(idx), 3, *size), np.uint8), np.empty((len(idx), len(cf.masks), *size), np.uint8)
+    def frame(j): rgb[j] = _load_frame(cf.frames[idx[j]], cf.size, size).transpose(2, 0, 1)
+    def mask(j, k, files): m[j, k] = _load_mask(files[idx[j]], size)
     with ThreadPoolExecutor(_threads()) as ex:
-        rgb = list(ex.map(lambda i: _load_frame(cf.frames[i], cf.size, size), idx))
-        masks = [list(ex.map(lambda i: _load_mask(files[i], size), idx)) for files in cf.masks.values()]
-    rgb = np.stack(rgb)
-    m = np.stack([np.stack(ms) for ms in masks], 1) if masks else np.zeros((len(idx), 0, *size), np.uint8)
+        list(ex.map(frame, range(len(idx))))
+        for k, files in enumerate(cf.masks.values()): list(ex.map(lambda j: mask(j, k, files), range(len(idx))))
     return rgb, m
 
 def _numbers(cf:ClipFiles, frames)->list[int]:
@@ -467,8 +468,8 @@ def _numbers(cf:ClipFiles, frames)->list[int]:
     return [nums[i] for i in frame_indices(frames, len(cf.frames))]
 
 def _clip_from_uint8(rgb:np.ndarray, masks:np.ndarray, **kw)->Clip:
-    "A clip that keeps the decoded bytes: frames (N,H,W,3) become uint8 (N,3,H,W), masks (N,K,H,W) stay uint8."
-    return Clip(torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))), torch.from_numpy(np.ascontiguousarray(masks)), **kw)
+    "A clip that keeps the decoded bytes, uint8 frames (N,3,H,W) and masks (N,K,H,W), without copying them."
+    return Clip(torch.from_numpy(np.ascontiguousarray(rgb)), torch.from_numpy(np.ascontiguousarray(masks)), **kw)
 
 
 # %% ../nbs/02_clip.ipynb #e396217c
@@ -537,15 +538,17 @@ def load_nvd_clip(
 
 # %% ../nbs/02_clip.ipynb #5ab53f65
 def _decode_video_clip(cf:ClipFiles, scale:float, frames)->tuple[np.ndarray,np.ndarray]:
-    "uint8 frames (N,H,W,3) and masks (N,K,H,W) of a validated video clip."
+    "uint8 frames (N,3,H,W) and masks (N,K,H,W) of a validated video clip."
     from npr_lib.video import decode_video
     idx = frame_indices(frames, cf.n_frames)
     size = _scaled_size(cf.size[0], scale)
     try: rgb = decode_video(cf.frames[0], frames=idx, size=size)
     except (ValueError, OSError) as e: raise ClipError(str(e)) from e
+    rgb = np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
+    m = np.empty((len(idx), len(cf.masks), *size), np.uint8)
+    def mask(j, k, files): m[j, k] = _load_mask(files[idx[j]], size)
     with ThreadPoolExecutor(_threads()) as ex:
-        ms = [list(ex.map(lambda i: _load_mask(files[i], size), idx)) for files in cf.masks.values()]
-    m = np.stack([np.stack(x) for x in ms], 1) if ms else np.zeros((len(rgb), 0, *size), np.uint8)
+        for k, files in enumerate(cf.masks.values()): list(ex.map(lambda j: mask(j, k, files), range(len(idx))))
     return rgb, m
 
 def load_video_clip(
@@ -560,7 +563,7 @@ def load_video_clip(
     return _clip_from_uint8(rgb, m, fps=cf.fps, name=cf.name, object_names=list(cf.masks), numbers=_numbers(cf, frames))
 
 # %% ../nbs/02_clip.ipynb #0269c1a0
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2   # 2: frames stored channel-first (N,3,H,W)
 
 def default_cache_dir()->Path:
     "Where decoded clips are cached: `$NPR_CACHE`, else `~/.cache/npr_lib`."
@@ -650,9 +653,10 @@ def clip_summary(
     from npr_lib.geometry import latitude_weights
     w = latitude_weights(clip.H, clip.device)[:, None]
     w = w/(w.sum()*clip.W)
-    color, pix, sph = torch.zeros(3, dtype=torch.float64), [], []   # sums over chunks of frames: no float copy of the clip
-    for _, f, m in clip.chunks():
-        color += f.double().sum((0, 2, 3)); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
+    color, pix, sph = torch.zeros(3, dtype=torch.float64), [], []   # sums over 16 frames at a time, from the stored bytes
+    for s in range(0, clip.N, 16):
+        color += _to_float(clip.data[s:s + 16]).sum((0, 2, 3), dtype=torch.float64).cpu()
+        m = clip.mask_data[s:s + 16].float(); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
     pix, sph = torch.cat(pix), torch.cat(sph)   # (N, K) per frame and object
     objects = {name: dict(pixel_coverage=round(pix[:, k].mean().item(), 5), sphere_coverage=round(sph[:, k].mean().item(), 5),
                           empty_frames=(pix[:, k] == 0).nonzero()[:, 0].tolist()) for k, name in enumerate(clip.object_names)}

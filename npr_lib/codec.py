@@ -80,6 +80,10 @@ CODECS = {
                  options={'preset': '8'}),
     'vp9':  dict(encoder='libvpx-vp9', decoder='vp9', param='crf', ladder=(26, 60), roi=False,
                  options={'deadline': 'good', 'cpu-used': '4', 'b': '0'}),
+    'x264-intra': dict(encoder='libx264', decoder='h264', param='crf', ladder=(20, 40), roi=True,
+                       options={'preset': 'medium', 'g': '1'}),
+    'x265-intra': dict(encoder='libx265', decoder='hevc', param='crf', ladder=(22, 42), roi=True,
+                       options={'preset': 'medium', 'x265-params': 'log-level=error:info=0', 'g': '1'}),
 }
 "Classic codecs by name: FFmpeg encoder and decoder, the quality parameter swept, its default range (best, worst), fixed options, and whether the encoder honours ROI side data (`addroi`)."
 
@@ -101,7 +105,8 @@ def check_codecs(
     if not codecs: raise ValueError(f"codecs: none given; choose from {list(CODECS)}")
     unknown = [c for c in codecs if c not in CODECS]
     if unknown: raise ValueError(f"codecs: unknown {unknown}; choose from {list(CODECS)}"
-                                 + (" ('atlas' needs a fitted run: codec_experiment(run=…), npr codec --run RUN)" if 'atlas' in unknown else ''))
+                                 + (" ('atlas' needs a fitted run: codec_experiment(run=…), npr codec --run RUN)" if 'atlas' in unknown else '')
+                                 + (" ('learned' is coded by codec_experiment / npr codec, with learned_codec.learned_rd)" if 'learned' in unknown else ''))
     missing = [c for c in codecs if not _has_encoder(CODECS[c]['encoder'])]
     if missing:
         raise ValueError(f"codecs: this FFmpeg has no encoder for {[c + ' (' + CODECS[c]['encoder'] + ')' for c in missing]}; "
@@ -640,6 +645,7 @@ def codec_experiment(
     settings:dict|None=None, # codec → explicit settings instead of the default ladders
     run:str|Path|None=None, # a fitted run of this clip (`npr fit` output), for the codec 'atlas' among `codecs`
     atlas_bits=(4, 5, 6, 8, 10), # bit depths of the atlas codec's points
+    learned_model:str|Path|None=None, # the model file for the codec 'learned'; None → $NPR_LEARNED_CODEC, else the shipped model
 )->dict: # rows, bd (the content of bd.json), files written
     "The codec study behind `npr codec`: RD ladders, BD table, RD figure, settings record and decoded 360° videos."
     from npr_lib.video import write_video
@@ -653,13 +659,21 @@ def codec_experiment(
         check_run_clip(run, clip)      # before any encoding
         codecs = [c for c in codecs if c != 'atlas']
     elif run is not None: raise ValueError(f"run: given, but 'atlas' is not among the codecs {codecs}; add it to measure the run")
-    codecs = check_codecs(codecs) if codecs or not atlas else []
+    learned = 'learned' in codecs
+    if learned:
+        from npr_lib.learned_codec import load_learned_model, learned_rd, q_ladder, _check_q
+        lmodel, lpath = load_learned_model(learned_model)      # before any encoding
+        lq = [_check_q(q)/1000 for q in (settings or {}).get('learned') or q_ladder(_check_points(points))]
+        if len(lq) < 4: raise ValueError(f"settings: learned has {len(lq)} quantisation steps {lq}; BD-rate needs at least 4")
+        codecs = [c for c in codecs if c != 'learned']
+    elif learned_model is not None: raise ValueError(f"learned_model: given, but 'learned' is not among the codecs {codecs}; add it to use the model")
+    codecs = check_codecs(codecs) if codecs or not (atlas or learned) else []
     _settings_for(codecs, _check_points(points), settings)
     extra_rows = list(extra_rows or [])
     for r in extra_rows:
         if missing := [k for k in ('codec', 'kbps', *BD_METRICS) if k not in r]:
             raise ValueError(f"extra_rows: a row lacks {missing}; give at least codec, kbps, {', '.join(BD_METRICS)}")
-    names = codecs + ['atlas']*atlas + [r['codec'] for r in extra_rows]
+    names = codecs + ['atlas']*atlas + ['learned']*learned + [r['codec'] for r in extra_rows]
     if anchor not in names: raise ValueError(f"anchor: {anchor!r} is not among the curves {list(dict.fromkeys(names))}")
     lat_codecs = [c for c in codecs if CODECS[c]['roi']]
     if latitude_adaptive and not lat_codecs:
@@ -681,6 +695,9 @@ def codec_experiment(
     if atlas:
         from npr_lib.atlas_codec import atlas_rd
         extra_rows = atlas_rd(run, tuple(atlas_bits), label='', out_dir=out/'atlas', clip=clip) + extra_rows
+    if learned:
+        extra_rows = learned_rd(lmodel, clip.frames, lq, fps=clip.fps, progress=progress,
+                                on_point=keep if keep_video is not None else None) + extra_rows
     bd_json = dict(anchor=anchor, method='akima (bjontegaard 1.3, min_overlap=0; overlap reported)', rate='kbps',
                    metrics=list(BD_METRICS))
     if latitude_adaptive:
@@ -715,7 +732,9 @@ def codec_experiment(
     record = dict(clip=dict(name=getattr(clip, 'name', None), source=getattr(clip, 'source', None), width=clip.W, height=clip.H,
                             frames=clip.N, fps=clip.fps, numbers=list(getattr(clip, 'numbers', []))),
                   codecs={c: {**CODECS[c], 'settings': _settings_for([c], points, settings)[c]} for c in codecs}
-                         | ({'atlas': dict(run=str(Path(run).resolve()), bits=list(atlas_bits), files='atlas/')} if atlas else {}),
+                         | ({'atlas': dict(run=str(Path(run).resolve()), bits=list(atlas_bits), files='atlas/')} if atlas else {})
+                         | ({'learned': dict(model=str(lpath.resolve()), fingerprint=f'{lmodel.fingerprint():08x}', config=lmodel.config,
+                                             info=lmodel.info, param='q', settings=lq, intra=True)} if learned else {}),
                   points=points, anchor=anchor, latitude_adaptive=latitude_adaptive, projections=projections,
                   videos=videos, rows=rows + extra_rows)
     files.append(atomic_write_text(out/'settings.json', json.dumps(_json_ready(record), indent=1)))

@@ -253,6 +253,21 @@ def flow_figures(
 _FLOW_VERSION = 1
 _FLOW_KEYS = ('forward', 'backward', 'forward_valid', 'backward_valid')
 
+def _flow_frames(
+    clip, # a `Clip` or frames as `to_uint8_frames` takes them
+    height:int|None, # rows to compute the flow at; None → as they are
+)->np.ndarray: # uint8 (N,h,2h,3)
+    "The frames the flow is computed on: a clip's bytes area-resized 16 frames at a time, never copied whole at full size."
+    small = lambda f: cv2.resize(f, (2*height, height), interpolation=cv2.INTER_AREA)
+    if not hasattr(clip, 'chunks'):   # frames given as an array: resized as a whole
+        rgb = to_uint8_frames(clip)
+        return rgb if height is None or height >= rgb.shape[1] else np.stack([small(f) for f in rgb])
+    if height is None or height >= clip.H: return to_uint8_frames(clip)
+    out = np.empty((clip.N, height, 2*height, 3), np.uint8)
+    for s in range(0, clip.N, 16):
+        for j, f in enumerate(to_uint8_frames(clip.data[s:s + 16]), s): out[j] = small(f)
+    return out
+
 def save_flow(
     flow:dict, # as returned by `compute_flow`
     path:Path|str, # .npz file to write
@@ -310,9 +325,7 @@ def flow_for_clip(
     height:int|None=None, # compute on the frames area-resized to this height (and 2× as wide); None → as they are
 )->dict: # as `compute_flow`
     "The clip's flow from the cache when it was computed with the same frames and parameters, else computed and cached."
-    rgb = to_uint8_frames(clip)
-    if height is not None and height < rgb.shape[1]:
-        rgb = np.stack([cv2.resize(f, (2*height, height), interpolation=cv2.INTER_AREA) for f in rgb])
+    rgb = _flow_frames(clip, height)
     params = dict(method=method, gap=gap, pad_fraction=float(pad_fraction), fb_thresh=float(fb_thresh),
                   photo_thresh=None if photo_thresh is None else float(photo_thresh), frames=_frames_digest(rgb),
                   **({'stride': stride} if stride != 1 else {}))

@@ -101,8 +101,9 @@ def fit_clip(
     t = Timings() if timings is None else timings
     with t('train'):
         tr = Trainer(clip, config, out_dir=out_dir, device=device, seed=seed, flow=flow, **train_overrides)
+        del flow   # the trainer's flow index holds what it needs; `release` frees it
         if resume and tr.resume(): print(f"resumed {out_dir}/checkpoint.pt at step {tr.step} ({tr.elapsed:.0f} s)")
-        tr.fit(steps=steps, minutes=minutes, progress=progress)
+        tr.fit(steps=steps, minutes=minutes, progress=progress).release()   # rendering needs only the model
     return write_run(tr, clip, out_dir, videos=videos, source=source, progress=progress, timings=t, render=render)
 
 
@@ -368,7 +369,7 @@ def clip_figures(
     w = latitude_weights(clip.H)[:, None]
     w = w/(w.sum()*clip.W)
     fig, ax = plt.subplots(figsize=(7, 2.6))
-    cover = torch.cat([(m.cpu()*w).sum((2, 3)) for _, _, m in clip.chunks()]) if clip.K else None   # (N, K), 16 frames at a time
+    cover = torch.cat([(clip.mask_data[s:s + 16].cpu().float()*w).sum((2, 3)) for s in range(0, clip.N, 16)]) if clip.K else None   # (N, K)
     for k, name in enumerate(clip.object_names): ax.plot(clip.numbers, cover[:, k].numpy()*100, label=name)
     ax.set_xlabel('frame'); ax.set_ylabel('% of the sphere'); ax.set_title(f'{clip.name}: mask coverage')
     if clip.K: ax.legend(fontsize=8)
@@ -464,8 +465,9 @@ def run_pipeline(
         checks, warnings = check_clip(video, summary)
         outputs = clip_figures(video, out)
         outputs['input_video'], spherical = input_video(video, out)
+    flow_handed, train_flow = [train_flow], None   # handed over, so the flow is freed when training ends, before rendering
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
-                   resume=not fresh, progress=progress, flow=train_flow, timings=t, render=render)
+                   resume=not fresh, progress=progress, flow=flow_handed.pop(), timings=t, render=render)
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
     with t('figures'): outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
     codec = None

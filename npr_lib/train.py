@@ -9,6 +9,7 @@ Docs: https://npr-lib.github.io/npr_lib/train.html.md"""
 from __future__ import annotations
 import time
 from pathlib import Path
+import numpy as np
 import torch
 from torch import Tensor
 from .progress import progress_bar
@@ -30,11 +31,26 @@ def atomic_torch_save(obj, path:Path):
     with atomic_path(path) as tmp: torch.save(obj, tmp)
 
 # %% ../nbs/12_train.ipynb #582b8bff
+def _pack_rows(
+    mask, # (..., w) bool, tensor or array
+)->Tensor: # (..., ⌈w/8⌉) uint8: pixel x is bit x % 8 of byte x // 8
+    "A validity mask packed 8 pixels a byte (a fifth of a flow's memory in bools)."
+    return torch.from_numpy(np.packbits(np.asarray(torch.as_tensor(mask).cpu(), dtype=bool), axis=-1, bitorder='little'))
+
+def _row_bits(
+    packed:Tensor, # (M, h, ⌈w/8⌉) from `_pack_rows`
+    m:Tensor, # (A,) pair rows
+    y:Tensor, # (A,) pixel rows
+    x:Tensor, # (A,) pixel columns
+)->Tensor: # (A,) bool
+    "The packed mask's pixels at (m, y, x)."
+    return (packed[m, y, x // 8].long() >> (x % 8)) & 1 == 1
+
 def flow_pairs(
     flows:dict|list, # one flow dict (as `compute_flow`, with `gap` and optionally `starts`) or a list of them with different gaps
     n_frames:int, # frames in the clip
-)->dict: # fields, valid: lists of (M,2,h,w) / (M,h,w) tensors as given; part, row, target (P,); by_frame (N, M); count (N,)
-    "Every flow pair of every gap in one index, with the pairs that start at each frame; the fields are not copied."
+)->dict: # fields: list of (M,2,h,w) as given; valid: list of (M,h,⌈w/8⌉) uint8 bits; part, row, target (P,); by_frame (N, M); count (N,)
+    "Every flow pair of every gap in one index, with the pairs that start at each frame; the fields are not copied, the validity masks are packed 8 pixels a byte."
     flows = [flows] if isinstance(flows, dict) else list(flows)
     if not flows: raise ValueError("flow: an empty list of flows")
     fields, valid, src, dst, part, row = [], [], [], [], [], []
@@ -48,7 +64,7 @@ def flow_pairs(
         k = torch.arange(M)
         for fld, ok, a, b in ((f['forward'], f['forward_valid'], starts, starts + g), (f['backward'], f['backward_valid'], starts + g, starts)):
             part.append(torch.full((M,), len(fields))); row.append(k)
-            fields.append(fld); valid.append(ok); src.append(a); dst.append(b)
+            fields.append(fld); valid.append(_pack_rows(ok)); src.append(a); dst.append(b)
     src, dst, part, row = torch.cat(src), torch.cat(dst), torch.cat(part), torch.cat(row)
     count = torch.bincount(src, minlength=n_frames)
     order = torch.argsort(src, stable=True)
@@ -113,7 +129,7 @@ def flow_targets(self:Sampler,
         else:   # flow computed on smaller frames: the flow pixel holding this pixel's centre, its displacement scaled up
             ys, xs, scale = ((y[s] + 0.5)*h/H).long().clamp_max(h - 1), ((x[s] + 0.5)*w/W).long().clamp_max(w - 1), W/w
         f[s] = fields[row[s], :, ys, xs].float()*scale
-        valid[s] = ok[row[s], ys, xs].float() > 0.5
+        valid[s] = _row_bits(ok, row[s], ys, xs)
     return pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W), fl['target'][p], (valid & (n > 0)).float()
 
 @patch
@@ -208,6 +224,7 @@ def fit(self:Trainer,
        )->Trainer:
     "Train until `steps` or `minutes` is reached, checkpointing on the way and at the end."
     if steps is None and minutes is None: raise ValueError("give a budget: steps=… or minutes=…")
+    if getattr(self, 'released', False): raise RuntimeError("Trainer: released after its fit (no optimiser state or flow left); make a new one and resume from the checkpoint")
     if self.step == 0 and self.elapsed == 0: self.initialise()
     budget_s = None if minutes is None else 60*minutes
     done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
@@ -269,3 +286,13 @@ def resume(self:Trainer)->bool:
     if p is None or not p.exists(): return False
     self.load(p)
     return True
+
+# %% ../nbs/12_train.ipynb #6fd2d712
+@patch
+def release(self:Trainer)->Trainer:
+    "Free the optimiser state, gradients and flow after the last `fit`; the model stays (a later `fit` refuses: resume a new trainer from the checkpoint)."
+    self.optimizer.state.clear()
+    self.model.zero_grad(set_to_none=True)
+    self.sampler.flow = None
+    self.released = True
+    return self
