@@ -116,15 +116,16 @@ def main(argv=None):
                              clip_mb=s['memory']['clip']/2**20, flow_mb=s['memory'].get('flow', 0)/2**20,
                              stages={k: st.get(k, 0.) for k in STAGES}, total=st['total'], wall=r['wall'],
                              outside=1 - st['train']/st['total'], steps_per_s=fit['steps']/fit['train_seconds'],
-                             ws_psnr=fit['ws_psnr'], render_s_per_frame=st['render']/n))
+                             ws_psnr=fit['ws_psnr'], rendered=fit.get('frames_scored', n),
+                             render_s_per_frame=st['render']/fit.get('frames_scored', n)))
             (out/'results.json').write_text(json.dumps(rows, indent=1))
     print(f"\n{a.steps} training steps each; peak = the process's maximum resident memory; stages in seconds\n")
-    print('| frames | size | peak GB | estimate GB | ' + ' | '.join(STAGES) + ' | outside training | steps/s | render s/frame |')
-    print('|' + '---|'*(len(STAGES) + 7))
+    print('| frames | size | peak GB | estimate GB | ' + ' | '.join(STAGES) + ' | outside training | steps/s | frames rendered | render s/frame |')
+    print('|' + '---|'*(len(STAGES) + 8))
     for r in rows:
         print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.2f} | {r['estimate_gb']:.2f} | "
               + ' | '.join(f"{r['stages'][k]:.0f}" for k in STAGES)
-              + f" | {100*r['outside']:.0f} % ({r['total'] - r['stages']['train']:.0f} s) | {r['steps_per_s']:.2f} | {r['render_s_per_frame']:.2f} |")
+              + f" | {100*r['outside']:.0f} % ({r['total'] - r['stages']['train']:.0f} s) | {r['steps_per_s']:.2f} | {r['rendered']} | {r['render_s_per_frame']:.2f} |")
 
 
 if __name__ == '__main__':

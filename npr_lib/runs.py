@@ -244,8 +244,8 @@ def available_memory()->int: # bytes
     except OSError: pass
     return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
 
-MEMORY_BASE = 0.95*2**30 # bytes every fit takes whatever the clip: Python and its libraries, a training step's activations at 16k samples (measured, bench.long_clips)
-MEMORY_PER_PIXEL = 1400 # bytes per pixel of one frame: the frame being rendered and scored, and the x264 encoders' look-ahead of the run's videos (measured)
+MEMORY_BASE = 0.92*2**30 # bytes every fit takes whatever the clip: Python and its libraries, a training step's activations at 16k samples (measured, bench.long_clips)
+MEMORY_PER_PIXEL = 400 # bytes per pixel of one frame: the frame being rendered and scored, and the x264 encoders' look-ahead of the run's videos (measured)
 
 def memory_estimate(
     N:int, # frames
@@ -258,10 +258,11 @@ def memory_estimate(
     "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
     from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
     cfg, px = get_config(config), H*2*H
-    parts = dict(base=MEMORY_BASE, frame=MEMORY_PER_PIXEL*px, clip=N*px*(3 + K), copy=N*px*3)   # the 8-bit clip, one 8-bit copy while loading or computing flow
+    parts = dict(base=MEMORY_BASE, frame=MEMORY_PER_PIXEL*px, clip=N*px*(3 + K))   # the 8-bit clip, decoded in place
     if flow and trains_flow(cfg) and N > 1:
         gaps = flow_gap_list(flow_gaps, N, cfg)
         h = min(H, cfg['training']['flow_height'])
+        parts['copy'] = N*h*2*h*3   # the frames the flow is computed on
         pairs = sum(len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items())
         parts['flow'] = pairs*2*h*2*h*5   # both directions, float16 displacements and a bool mask
     model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
