@@ -15,12 +15,13 @@ import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import patch
 from .files import atomic_path
+from .fgr import area_weight   # one definition of the position convention, shared with the FGR patches
 
 # %% auto #0
-__all__ = ['SCALE_TABLE', 'SCALE_MIN', 'CHECKPOINT_FORMAT', 'MAGIC', 'VERSION', 'LEARNED_MODEL_ENV', 'erp_pos', 'area_weight',
-           'pad_erp', 'lower_bound', 'SimpleGDN', 'FactorizedDensity', 'gaussian_tables', 'encode_symbols',
-           'decode_symbols', 'HyperpriorCodec', 'rd_loss', 'RandomCrops', 'save_codec', 'load_codec', 'train_codec',
-           'compress', 'read_header', 'bits_per_pixel', 'decode_latents', 'decompress', 'encode_file', 'decode_file',
+__all__ = ['SCALE_TABLE', 'SCALE_MIN', 'CHECKPOINT_FORMAT', 'MAGIC', 'VERSION', 'LEARNED_MODEL_ENV', 'erp_pos', 'pad_erp',
+           'lower_bound', 'SimpleGDN', 'FactorizedDensity', 'gaussian_tables', 'encode_symbols', 'decode_symbols',
+           'HyperpriorCodec', 'rd_loss', 'RandomCrops', 'save_codec', 'load_codec', 'train_codec', 'compress',
+           'read_header', 'bits_per_pixel', 'decode_latents', 'decompress', 'encode_file', 'decode_file',
            'learned_encode_decode', 'q_ladder', 'learned_rd', 'shipped_model_path', 'load_learned_model']
 
 # %% ../nbs/24_learned_codec.ipynb #33e2b520
@@ -33,12 +34,6 @@ def erp_pos(
     if H < 1 or W < 1: raise ValueError(f"erp_pos: need a positive size, got {H}×{W}")
     rows = (H - 1 - 2*torch.arange(H, device=device, dtype=torch.float64))/H
     return rows.float()[:, None].expand(H, W)[None].contiguous()
-
-def area_weight(
-    pos:Tensor, # position map: latitude/(π/2), in [−1, 1]
-)->Tensor: # same shape: cos(latitude), the ERP area weight, in [0, 1]
-    "The ERP area weight `cos(latitude)` of a position map (NVC360's `PosEncoder`)."
-    return torch.cos(pos*(math.pi/2)).clamp_min(0)
 
 # %% ../nbs/24_learned_codec.ipynb #b41ca4d9
 def pad_erp(
