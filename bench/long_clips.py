@@ -17,7 +17,7 @@ ground truth: the background atlas against the true texture) and on the ping-pon
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
-STAGES = ('load', 'flow', 'masks', 'figures', 'train', 'render', 'evaluate', 'write')
+STAGES = ('load', 'flow', 'masks', 'figures', 'train', 'render', 'evaluate', 'write', 'bake')
 
 
 def pingpong(src:Path, n:int, out:Path)->Path:

@@ -16,10 +16,11 @@ import npr_lib
 from .runs import run_pipeline, render_run, RunError, NOTEBOOK_SKIPS
 from .edit import edit_from_options
 from .loops import make_loop
+from .bake import bake_run
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'docs', 'readme']
+           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'bake_cmd', 'docs', 'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -302,6 +303,21 @@ def edit(
     print(f"npr edit: {info['frames']} frames edited ({', '.join(info['layers_edited'] + list(info['recolours']))}); "
           f"wrote {r['out']/'edited.mp4'} and {r['out']/'frames'}/")
     return r['out']
+
+# %% ../nbs/80_cli.ipynb #464889ee
+@command(name='bake')
+@delegates(bake_run, but=['run_dir', 'progress'])
+def bake_cmd(
+    run:str, # an `npr fit` output folder
+    quiet:bool=False, # no progress bar
+    **kwargs,
+)->Path: # the bake folder
+    "Bake a fitted run once — every frame's atlas coordinates, weights and shading — so that edits render as texture lookups."
+    b = bake_run(run, progress=not quiet, **kwargs)
+    m = b.meta
+    print(json.dumps(dict(folder=str(b.folder), frames=b.n_frames, size=f"{b.W}×{b.H}", layers=b.layers, seconds=m['seconds'],
+                          megabytes_per_frame=round(m['bytes_per_frame']/2**20, 2)), indent=1))
+    return b.folder
 
 # %% ../nbs/80_cli.ipynb #ec78df78
 @command

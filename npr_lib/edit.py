@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .geometry import (lonlat_to_unit, unit_to_lonlat, unit_to_pixel, unit_grid, pixel_grid, sample_equirect, pad_sphere,
-                              CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect, lonlat_frame, chunked)
+                              equirect_grid, CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect, lonlat_frame, chunked)
+from .bake import Bake
 from .image import premultiply, unpremultiply, save_png
 from .model import LayeredAtlas, composite_weights, layer_names, layer_index
 from .files import atomic_write_text
@@ -268,8 +269,8 @@ def prefilter_texture(
     return t[0].to(texture.dtype)
 
 # %% ../nbs/15_edit.ipynb #9c78f757
-def _check_edits(model:LayeredAtlas, edits:dict|None, recolours:dict|None)->tuple[dict,dict]:
-    L = len(model.layers)
+def _check_edits(model:LayeredAtlas|Bake, edits:dict|None, recolours:dict|None)->tuple[dict,dict]:
+    L = model.n_layers if isinstance(model, Bake) else len(model.layers)
     out_e, out_r = {}, {}
     for l, tex in (edits or {}).items():
         if not 0 <= int(l) < L: raise ValueError(f"edit for layer {l}: the model has layers 0–{L - 1}")
@@ -284,9 +285,24 @@ def _check_edits(model:LayeredAtlas, edits:dict|None, recolours:dict|None)->tupl
         out_r[int(l)] = dict(rc)
     return out_e, out_r
 
+def _blend(
+    frame:Tensor, # (3, ...) original colours
+    w:Tensor, # (L, ...) composite weights
+    sampled:dict, # layer → (edit (4, ...) premultiplied, shading (3, ...) or None)
+    recolours:dict, # layer → recolour options
+)->tuple[Tensor,Tensor]: # edited colours (3, ...), share of the edit (1, ...)
+    "`out = (1 − A)·frame + Σ w_ℓ rgb_e,ℓ s_ℓ`, then the recolours: the one blend of the network and the baked render."
+    a_sum, add = torch.zeros_like(frame[:1]), torch.zeros_like(frame)
+    for l, (e, s) in sampled.items():
+        a_sum += w[l:l + 1]*e[3:]
+        add += w[l:l + 1]*(e[:3]*s if s is not None else e[:3])
+    o = (1 - a_sum)*frame + add
+    for l, rc in recolours.items(): o = o + w[l:l + 1]*(recolour(o, dim=0, **rc) - o)
+    return o.clamp(0, 1), a_sum
+
 @torch.no_grad()
 def render_edited(
-    model:LayeredAtlas, # a fitted model
+    model:LayeredAtlas|Bake, # a fitted model, or a run's bake (`open_bake`): then nothing is evaluated, only looked up
     frames:Tensor, # (N, 3, H, W) original frames, any H×W (all the model's frames, or those of `frame_indices`)
     edits:dict[int,Tensor]|None=None, # layer index → (4, He, 2He) RGBA edit texture
     recolours:dict|None=None, # layer index → dict(hue=…, saturation=…, value=…)
@@ -300,7 +316,7 @@ def render_edited(
     "Render edits into the original frames through the fitted mappings."
     frames = torch.as_tensor(frames)
     if frames.dim() != 4 or frames.shape[1] != 3: raise ValueError(f"frames: expected (N, 3, H, W), got {tuple(frames.shape)}")
-    N = model.n_frames
+    N, baked = model.n_frames, isinstance(model, Bake)
     if frame_indices is None:
         if len(frames) != N: raise ValueError(f"render_edited: {len(frames)} frames for a model of {N} frames; pass frame_indices")
         idx, src = list(range(N)), list(range(N))
@@ -313,30 +329,37 @@ def render_edited(
         else: raise ValueError(f"render_edited: {len(frames)} frames, neither the model's {N} nor one per frame index ({len(idx)})")
     edits, recolours = _check_edits(model, edits, recolours)
     n, (H, W) = len(idx), frames.shape[2:]
+    if baked:
+        if (H, W) != (model.H, model.W): raise ValueError(f"render_edited: frames of {W}×{H}, but the bake {model.folder} is of {model.W}×{model.H}")
+        missing = [k for k in idx if k not in model.frames_done]
+        if missing: raise ValueError(f"render_edited: frames {missing[:5]}{'…' if len(missing) > 5 else ''} are not in the bake {model.folder}; run `npr bake {model.folder.parent}`")
     rgb, edit_alpha = torch.empty(n, 3, H, W), torch.zeros(n, 1, H, W)
-    dev = next(model.parameters()).device
-    model.eval()
+    dev = torch.device('cpu') if baked else next(model.parameters()).device
+    if not baked: model.eval()
     pm = {l: (prefilter_texture(premultiply(t), H) if antialias else premultiply(t)).to(dev) for l, t in edits.items()}
     layers = sorted(set(edits) | set(recolours))
-    grid = unit_grid(H, W, dev).reshape(-1, 3)
-    def edit_pixels(v, fs, k):  # directions (p, 3) and original colours (p, 3) of frame k → edited colours, edit alpha
+    grid = None if baked else unit_grid(H, W, dev).reshape(-1, 3)
+    padded = {l: pad_sphere(t)[None] for l, t in pm.items()} if baked else None   # padded once, sampled every frame
+    def edit_pixels(v, fs, k):  # directions (p, 3) and original colours (p, 3) of frame k → edited colours (p, 3), edit alpha (p, 1)
         kk = torch.full((len(v),), k, device=dev, dtype=torch.long)
-        w = composite_weights(model.alphas(v, kk))
-        a_sum, add = torch.zeros(len(v), 1, device=dev), torch.zeros_like(fs)
-        for l in layers:
+        w, sampled = composite_weights(model.alphas(v, kk)).T, {}
+        for l in pm:
             u = model.layers[l].mapping(v, kk)[0]
-            if l in pm:
-                e = sample_equirect(pm[l], u).T  # (p, 4) premultiplied: a·rgb, a
-                col = e[:, :3]*model.layers[l].shading(u, kk) if shading else e[:, :3]
-                a_sum += w[:, l:l + 1]*e[:, 3:]
-                add += w[:, l:l + 1]*col
-        o = (1 - a_sum)*fs + add
-        for l, rc in recolours.items(): o = o + w[:, l:l + 1]*(recolour(o, dim=-1, **rc) - o)
-        return o.clamp(0, 1), a_sum
+            sampled[l] = (sample_equirect(pm[l], u), model.layers[l].shading(u, kk).T if shading else None)   # (4, p) premultiplied: a·rgb, a
+        o, a = _blend(fs.T, w, sampled, recolours)
+        return o.T, a.T
+    def edit_baked(k, fs):  # frame k's original colours (3, H, W) → edited colours, edit alpha, from the bake
+        sampled = {}
+        for l, t in padded.items():
+            x, y = model.pixels(k, l, *pm[l].shape[-2:])
+            e = F.grid_sample(t, equirect_grid(x, y, *pm[l].shape[-2:])[None], mode='bilinear', padding_mode='border', align_corners=True)[0]
+            sampled[l] = (e, model.shading(k, l) if shading else None)
+        return _blend(fs, model.weights(k), sampled, recolours)
     from npr_lib.progress import progress_bar
     for i in progress_bar(range(n), desc='rendering edit', progress=progress):
         k, orig = idx[i], frames[src[i]].float()
         if not layers: rgb[i] = orig.cpu()
+        elif baked: rgb[i], edit_alpha[i] = edit_baked(k, orig)
         else:
             out, A = chunked(lambda v, fs: edit_pixels(v, fs, k), grid, orig.to(dev).reshape(3, -1).T, chunk=chunk)
             rgb[i] = out.T.reshape(3, H, W).cpu()
@@ -499,9 +522,13 @@ def edit_run(
     device:str='cpu', # where to run the model
     progress:bool=True, # show a progress bar
     clip:str|Path|None=None, # where the clip is now, if it moved since the fit
+    bake:str='auto', # 'auto': render from the run's bake when it has one (rebuilt first if stale or partial); 'yes': bake first if need be; 'no': through the networks
 )->dict: # paths written (see `write_edit`) plus 'edit_json'
     "Apply edits to a fitted run and write the edited video, frames and textures."
+    import time
     from npr_lib.runs import open_run
+    from npr_lib.bake import bake_status, bake_run, open_bake
+    if bake not in ('auto', 'yes', 'no'): raise ValueError(f"bake: {bake!r}; use 'auto', 'yes' or 'no'")
     run_dir = Path(run_dir)
     src = clip
     model, clip, run = open_run(run_dir, device, src)
@@ -526,12 +553,20 @@ def edit_run(
         for l, tex in carried.items(): textures[l] = composite_over(tex.cpu(), textures[l]) if l in textures else tex.cpu()
     rec = {layer_index(model, key, names): dict(rc) for key, rc in (recolours or {}).items() if rc}
     if not textures and not rec: raise ValueError("edit_run: nothing to edit (give edits, recolours or a frame_edit)")
-    r = render_edited(model, clip.frames, textures, rec, shading=shading, antialias=antialias, progress=progress)
+    status, bake_seconds = bake_status(run_dir), None
+    if bake == 'yes' or (bake == 'auto' and status in ('stale', 'partial')):
+        if status != 'complete':
+            t0 = time.perf_counter(); bake_run(run_dir, device, progress); bake_seconds = round(time.perf_counter() - t0, 2)
+    baked = open_bake(run_dir) if bake != 'no' else None
+    t0 = time.perf_counter()
+    r = render_edited(baked or model, clip.frames, textures, rec, shading=shading, antialias=antialias, progress=progress)
+    render_seconds = time.perf_counter() - t0
     lnames = layer_names(model, names)
     paths = write_edit(out_dir, r['rgb'], clip.frames, fps=clip.fps, edits=textures, names=lnames)
     info = dict(run=str(run_dir.resolve()), clip=str(src), layers_edited=[lnames[l] for l in sorted(textures)],
                 recolours={lnames[l]: rc for l, rc in rec.items()}, frame_edit_frame=k, shading=shading, antialias=antialias,
-                frames=clip.N, height=clip.H, width=clip.W)
+                frames=clip.N, height=clip.H, width=clip.W, rendered_from='bake' if baked else 'networks',
+                render_seconds=round(render_seconds, 3), bake_seconds=bake_seconds, bake_status_before=status)
     paths['edit_json'] = atomic_write_text(Path(out_dir)/'edit.json', json.dumps(info, indent=1))
     return paths
 
@@ -557,6 +592,7 @@ def edit_from_options(
     atlas_height:int=1024, # height of the edit textures (width twice that)
     clip:str=None, # where the clip is now, if it moved since the fit
     device:str='auto', # 'auto', 'cpu' or 'cuda'
+    bake:str='auto', # 'auto': render from the run's bake (rebuilt if stale); 'yes': bake the run first; 'no': through the networks
     progress:bool=True, # progress bar
 )->dict: # 'out' (the folder), 'paths' (from `edit_run`), 'info' (edit.json)
     "Edit a fitted run once — stamp, text, atlas, frame overlay, recolour — and render every frame with it."
@@ -583,5 +619,5 @@ def edit_from_options(
     out = Path(out or Path(run_dir)/'edit')
     paths = edit_run(run_dir, out, edits=edits, recolours={layer: recolour} if recolour else None, frame_edit=frame_edit,
                      frame=position, shading=shading, antialias=antialias, device=str(resolve_device(device)),
-                     progress=progress, clip=clip)
+                     progress=progress, clip=clip, bake=bake)
     return dict(out=out, paths=paths, info=json.loads(Path(paths['edit_json']).read_text()))

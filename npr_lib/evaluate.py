@@ -32,15 +32,15 @@ def render_frames(
     W:int, # frame width
     frames:list[int]|None=None, # which frames (all by default)
     residual:bool=True, # apply the lighting residual
-    layers:bool=False, # also return each layer's colour and weight, and atlas coordinates
+    layers:bool=False, # also return each layer's colour, weight, atlas coordinates and shading
     chunk:int=RENDER_CHUNK, # samples per forward pass
-): # yields (frame, dict): rgb, rgb_plain (3,H,W), alpha (K,H,W); with `layers`: layer_rgb (L,3,H,W), weights (L,H,W), uv (L,3,H,W)
+): # yields (frame, dict): rgb, rgb_plain (3,H,W), alpha (K,H,W); with `layers`: layer_rgb (L,3,H,W), weights (L,H,W), uv, shading (L,3,H,W)
     "Render the frames of a fitted model one at a time, on an `H×W` grid (CPU tensors)."
     model.eval()
     dev = next(model.parameters()).device
     frames = list(range(model.n_frames)) if frames is None else list(frames)
     grid = unit_grid(H, W, dev).reshape(-1, 3)
-    keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv'] if layers else [])
+    keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv', 'shading'] if layers else [])
     for f in frames:
         out = chunked(lambda v: {key: o for key, o in model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual).items()
                                  if key in keys}, grid, chunk=chunk, out_device='cpu')
@@ -56,7 +56,7 @@ def render_clip(
     H:int, # frame height
     W:int, # frame width
     **kwargs, # frames, residual, layers, chunk: as `render_frames`
-)->dict: # rgb and rgb_plain (no residual) (N,3,H,W), alpha (N,K,H,W); with `layers`: layer_rgb (N,L,3,H,W), weights (N,L,H,W), uv (N,L,3,H,W)
+)->dict: # rgb and rgb_plain (no residual) (N,3,H,W), alpha (N,K,H,W); with `layers`: layer_rgb (N,L,3,H,W), weights (N,L,H,W), uv, shading (N,L,3,H,W)
     "Render frames of a fitted model on an `H×W` grid, all at once (`render_frames` streams them)."
     res = [r for _, r in render_frames(model, H, W, **kwargs)]
     return {key: torch.stack([r[key] for r in res]) for key in res[0]}

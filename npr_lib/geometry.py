@@ -14,9 +14,9 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['CUBE_FACES', 'wrap_lon', 'pixel_to_lonlat', 'lonlat_to_pixel', 'lonlat_to_unit', 'unit_to_lonlat', 'pixel_to_unit',
            'unit_to_pixel', 'frame_to_time', 'time_to_frame', 'pixel_grid', 'unit_grid', 'latitude_weights',
-           'fibonacci_sphere', 'tangent_frame', 'lonlat_frame', 'pad_sphere', 'sample_equirect', 'rotation_matrix',
-           'rotate_equirect', 'viewport_dirs', 'render_viewport', 'equirect_to_cubemap', 'cubemap_to_equirect',
-           'graticule', 'chunked']
+           'fibonacci_sphere', 'tangent_frame', 'lonlat_frame', 'pad_sphere', 'equirect_grid', 'sample_equirect',
+           'rotation_matrix', 'rotate_equirect', 'viewport_dirs', 'render_viewport', 'equirect_to_cubemap',
+           'cubemap_to_equirect', 'graticule', 'chunked']
 
 # %% ../nbs/00_geometry.ipynb #705bef76
 def wrap_lon(
@@ -164,6 +164,15 @@ def pad_sphere(
     img = torch.cat([top, img, bottom], -2)
     return torch.cat([img[..., -n:], img, img[..., :n]], -1)
 
+def equirect_grid(
+    x:Tensor, # pixel columns (any shape); integers are pixel centres, any range (wrapped by the padding)
+    y:Tensor, # pixel rows, the same shape
+    H:int, # height of the image sampled
+    W:int, # its width
+)->Tensor: # (..., 2) coordinates for `F.grid_sample(pad_sphere(img), grid, align_corners=True)`
+    "Where pixel coordinates `(x, y)` of an `H×W` image fall in `grid_sample`'s [-1, 1] frame of the image padded by `pad_sphere`."
+    return torch.stack([(x + 1)*(2/(W + 1)) - 1, (y + 1)*(2/(H + 1)) - 1], -1)
+
 def sample_equirect(
     img:Tensor, # (B, C, H, W) or (C, H, W) equirectangular images
     dirs:Tensor, # (B, ..., 3) or (..., 3) directions to sample; need not be normalised
@@ -176,7 +185,7 @@ def sample_equirect(
     if dirs.shape[0] != B: raise ValueError(f"sample_equirect: {B} images but directions for {dirs.shape[0]}")
     out_shape = dirs.shape[1:-1]
     x, y = unit_to_pixel(dirs.reshape(B, 1, -1, 3), H, W)
-    grid = torch.stack([(x + 1)*(2/(W + 1)) - 1, (y + 1)*(2/(H + 1)) - 1], -1).to(img.dtype)
+    grid = equirect_grid(x, y, H, W).to(img.dtype)
     out = F.grid_sample(pad_sphere(img), grid, mode=mode, padding_mode='border', align_corners=True)
     out = out.reshape(B, C, *out_shape)
     return out[0] if unbatched else out

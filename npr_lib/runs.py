@@ -15,14 +15,43 @@ from .model import LayeredAtlas, layer_names
 from .evaluate import render_clip, render_frames, eval_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
 from .files import atomic_write_text
 from .progress import progress_bar, Timings
+from .bake import BakeWriter
 
 
 # %% auto #0
-__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'write_run', 'fit_clip', 'load_model', 'read_run',
-           'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'render_run',
-           'available_memory', 'memory_estimate', 'check_memory', 'clip_label', 'check_clip', 'clip_figures',
-           'input_video', 'reconstruction_figure', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook',
+__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'reconstruction_figure', 'write_run', 'fit_clip',
+           'load_model', 'read_run', 'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip',
+           'render_run', 'available_memory', 'memory_estimate', 'check_memory', 'clip_label', 'check_clip',
+           'clip_figures', 'input_video', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook',
            'run_notebook', 'summary_table', 'codec_table', 'find_clips', 'batch_runs']
+
+# %% ../nbs/14_runs.ipynb #5e7a1c0d
+def _save_fig(fig, path:Path)->Path:
+    import matplotlib.pyplot as plt
+    from npr_lib.files import atomic_path
+    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100, format='png')
+    plt.close(fig)
+    return path
+
+def reconstruction_figure(
+    run_dir:str|Path, # a run folder with its checkpoint
+    clip:Clip, # its clip
+    ws_psnr:float, # the clip's WS-PSNR, for the title
+    device:str='cpu', # where to render
+    rendered:dict|None=None, # rgb and rgb_plain (3,H,W) of frame `mid` already rendered (by `write_run`); None → rendered here
+    mid:int|None=None, # index of the frame shown; None → the middle one
+)->Path: # OUT/reconstruction.png
+    "The middle frame: input, reconstruction, and the atlases alone (no lighting residual)."
+    import matplotlib.pyplot as plt
+    mid = clip.N//2 if mid is None else mid
+    if rendered is None: rendered = {k: v[0] for k, v in render_clip(load_model(run_dir, device), clip.H, clip.W, frames=[mid]).items()}
+    fig, axs = plt.subplots(1, 3, figsize=(15, 3))
+    axs[0].imshow(clip.frame(mid).permute(1, 2, 0).clamp(0, 1).cpu()); axs[0].set_title(f'input, frame {clip.numbers[mid]}')
+    axs[1].imshow(rendered['rgb'].permute(1, 2, 0).clamp(0, 1)); axs[1].set_title(f"reconstruction (WS-PSNR {ws_psnr:.1f} dB over the clip)")
+    axs[2].imshow(rendered['rgb_plain'].permute(1, 2, 0).clamp(0, 1)); axs[2].set_title('atlases alone (no lighting residual)')
+    for a in axs: a.axis('off')
+    fig.tight_layout()
+    return _save_fig(fig, Path(run_dir)/'reconstruction.png')
 
 # %% ../nbs/14_runs.ipynb #d71955f2
 def write_run(
@@ -36,7 +65,7 @@ def write_run(
     timings:Timings|None=None, # where the seconds of 'render', 'evaluate' and 'write' are added; None → a new one
     render:str|int='auto', # which frames to render, score and preview: 'auto', 'all' or a count (see `eval_frames`)
 )->dict: # the metrics written to metrics.json
-    "Render the fitted model frame by frame — scoring it, splatting atlas coverage, encoding the videos as it goes — and write metrics.json, run.json, videos, atlases and the training curve to `out_dir`."
+    "Render the fitted model frame by frame — scoring it, splatting atlas coverage, encoding the videos as it goes — and write metrics.json, run.json, videos, atlases, the training curve and reconstruction.png to `out_dir`."
     from contextlib import ExitStack
     from npr_lib.video import VideoWriter
     from npr_lib.image import save_png
@@ -47,14 +76,22 @@ def write_run(
     acc = RunningMetrics(clip.object_names, any(l.residual is not None for l in model.layers))
     hits = [torch.zeros(atlas_height, 2*atlas_height, dtype=torch.bool) for _ in names]
     chosen = eval_frames(clip.N, clip.H, clip.W, render)
+    mid, shown = min(chosen, key=lambda i: abs(i - clip.N//2)), None   # the frame of reconstruction.png, kept as it passes
     fps = clip.fps * len(chosen) / clip.N   # a sample's preview lasts as long as the clip
     with ExitStack() as stack:
         vw = lambda name: stack.enter_context(VideoWriter(out/name, fps, spherical=True))
         writers = dict(rgb=vw('reconstruction.mp4'), pair=vw('input_vs_reconstruction.mp4'),
                        layers=[vw(f'layer_{name}.mp4') for name in names]) if videos else None
+        ckpt_dir = getattr(trainer, 'out_dir', out)   # a fit's trainer saved its checkpoint here, `render_run` read it from here
+        if len(chosen) == clip.N and ckpt_dir is not None and Path(ckpt_dir).resolve() == out.resolve() and (out/'checkpoint.pt').is_file():
+            baker = stack.enter_context(BakeWriter(out, clip.N, len(names), clip.H, clip.W, names))   # every frame rendered: keep the maps
+        else: baker = None
         rendered = render_frames(model, clip.H, clip.W, frames=chosen, layers=True)
         for _ in progress_bar(chosen, progress=progress, desc='render', unit='frame'):
             with t('render'): i, r = next(rendered)
+            if i == mid: shown = {k: r[k] for k in ('rgb', 'rgb_plain')}
+            if baker:
+                with t('bake'): baker.add(i, r['uv'], r['weights'], r['shading'])
             with t('evaluate'):
                 r1, f = {k: v[None] for k, v in r.items()}, clip.frame(i)
                 acc.update(r1, f[None], clip.mask_data[i:i + 1])
@@ -67,6 +104,7 @@ def write_run(
         for i, name in enumerate(names): save_png(atlas_texture(model, i, atlas_height, coverage=hits[i]), out/'atlases'/f'{name}.png')
         if trainer.history: plot_training_curve(trainer.history, out/'training_curve.png')
     metrics = acc.result()
+    with t('write'): reconstruction_figure(out, clip, metrics['ws_psnr'], rendered=shown, mid=mid)
     metrics.update(train_seconds=trainer.elapsed, steps=trainer.step, config=trainer.config['name'],
                    clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, device=str(trainer.device),
                    frames_scored=len(chosen),
@@ -351,13 +389,6 @@ def _mask_direction(mask:torch.Tensor)->tuple[float,float]:
     lon, lat = unit_to_lonlat(v)
     return lon.item(), lat.item()
 
-def _save_fig(fig, path:Path)->Path:
-    import matplotlib.pyplot as plt
-    from npr_lib.files import atomic_path
-    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=100, format='png')
-    plt.close(fig)
-    return path
-
 def clip_figures(
     clip:Clip, # the loaded clip
     out:str|Path, # where the PNGs go
@@ -401,24 +432,6 @@ def input_video(
     if not (meta['v2'] and meta['v2'].get('projection') == 'equirectangular'):
         raise ValueError(f"{path}: the spherical metadata did not survive writing ({meta}); the file plays as a flat video")
     return path, meta
-
-def reconstruction_figure(
-    run_dir:str|Path, # a run folder with its checkpoint
-    clip:Clip, # its clip
-    ws_psnr:float, # the clip's WS-PSNR, for the title
-    device:str='cpu', # where to render
-)->Path: # OUT/reconstruction.png
-    "The middle frame: input, reconstruction, and the atlases alone (no lighting residual)."
-    import matplotlib.pyplot as plt
-    model, mid = load_model(run_dir, device), clip.N//2
-    r = render_clip(model, clip.H, clip.W, frames=[mid])
-    fig, axs = plt.subplots(1, 3, figsize=(15, 3))
-    axs[0].imshow(clip.frame(mid).permute(1, 2, 0).clamp(0, 1).cpu()); axs[0].set_title(f'input, frame {clip.numbers[mid]}')
-    axs[1].imshow(r['rgb'][0].permute(1, 2, 0).clamp(0, 1)); axs[1].set_title(f"reconstruction (WS-PSNR {ws_psnr:.1f} dB over the clip)")
-    axs[2].imshow(r['rgb_plain'][0].permute(1, 2, 0).clamp(0, 1)); axs[2].set_title('atlases alone (no lighting residual)')
-    for a in axs: a.axis('off')
-    fig.tight_layout()
-    return _save_fig(fig, Path(run_dir)/'reconstruction.png')
 
 # %% ../nbs/14_runs.ipynb #64052bc2
 def run_pipeline(
@@ -470,7 +483,7 @@ def run_pipeline(
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
                    resume=not fresh, progress=progress, flow=flow_handed.pop(), timings=t, render=render)
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
-    with t('figures'): outputs['reconstruction_figure'] = reconstruction_figure(out, video, fit['ws_psnr'], str(dev))
+    outputs['reconstruction_figure'] = out/'reconstruction.png'   # drawn by `write_run` from a frame it rendered anyway
     codec = None
     if codec_names:
         from npr_lib.codec import codec_experiment

@@ -123,6 +123,7 @@ class VideoWriter:
         faststart:bool=False, # put `moov` before `mdat` (for streaming)
         codec:str='libx264', # FFmpeg encoder
         spherical:bool=False, # add 360° metadata (V1 uuid + V2 st3d/sv3d) when closing
+        preset:str='veryfast', # x264/x265 speed preset (ultrafast … veryslow); ignored by other encoders
         stereo:str='mono', # stereo layout recorded in the metadata
     ):
         self.path = Path(path)
@@ -132,6 +133,7 @@ class VideoWriter:
             raise ValueError(f"{self.path}: spherical metadata is written for .mp4/.mov/.m4v only; use one of those or spherical=False")
         if spherical and stereo not in STEREO_MODES: raise ValueError(f"stereo must be one of {list(STEREO_MODES)}, got {stereo!r}")
         self.fps, self.crf, self.faststart, self.codec, self.spherical, self.stereo = fps, crf, faststart, codec, spherical, stereo
+        self.preset = preset
         self.count, self._c, self._s = 0, None, None
 
     def __enter__(self): return self
@@ -145,7 +147,7 @@ class VideoWriter:
         self._c = av.open(str(self._tmp), 'w', format=self.fmt, options=opts)
         self._s = self._c.add_stream(self.codec, rate=Fraction(self.fps).limit_denominator(1001))
         self._s.width, self._s.height, self._s.pix_fmt = W, H, 'yuv420p'
-        self._s.options = {'crf': str(self.crf)}
+        self._s.options = {'crf': str(self.crf)} | ({'preset': self.preset} if self.codec in ('libx264', 'libx265') else {})
 
     def write(self,
         frames, # float (n,3,H,W) in [0,1], uint8 (n,H,W,3), or one frame (3,H,W) / (H,W,3)
