@@ -6,7 +6,7 @@ Docs: https://npr-lib.github.io/npr_lib/bake.html.md"""
 
 # %% ../nbs/13a_bake.ipynb #bk030000
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, json, shutil, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -72,12 +72,18 @@ class BakeWriter:
     ):
         self.folder = Path(run_dir)/'bake'
         self.fingerprint = fingerprint or checkpoint_fingerprint(Path(run_dir)/'checkpoint.pt')
-        self.shape, self.flush_every, self.t0 = (n_frames, n_layers, H, W), flush_every, time.perf_counter()
+        self.shape, self.flush_every = (n_frames, n_layers, H, W), flush_every
         old = _read_manifest(self.folder)
         same = (old is not None and old.get('version') == BAKE_VERSION and old.get('checkpoint') == self.fingerprint
                 and tuple(old.get('shape', ())) == self.shape and all((self.folder/f'{k}.npy').is_file() for k in _ARRAYS))
         self.folder.mkdir(parents=True, exist_ok=True)
         if not same: (self.folder/'bake.json').unlink(missing_ok=True)
+        need = n_frames*n_layers*H*W*sum(np.dtype(d).itemsize*int(np.prod(s)) for d, s in _ARRAYS.values())
+        old_bytes = sum((self.folder/f'{k}.npy').stat().st_size for k in _ARRAYS if (self.folder/f'{k}.npy').is_file())
+        free = shutil.disk_usage(self.folder).free + (0 if same else old_bytes)
+        if not same and need > free:
+            raise ValueError(f"{self.folder}: a bake of {n_frames} frames of {W}×{H} with {n_layers} layers takes {need/2**30:.2f} GB, "
+                             f"{free/2**30:.2f} GB are free there; free some space on that disk and bake again")
         self.done = set(old['frames_done']) if same else set()
         self.seconds = old.get('seconds', 0.) if same else 0.
         self.meta = dict(version=BAKE_VERSION, checkpoint=self.fingerprint, shape=list(self.shape),
@@ -95,21 +101,24 @@ class BakeWriter:
         uv:Tensor, # (L, 3, H, W) atlas points
         weights:Tensor, # (L, H, W) composite weights
         shading:Tensor, # (L, 3, H, W) multiplicative shading
+        seconds:float=0., # what computing them took, counted in the baking time (0 when the render was made for something else too)
     ):
         "Store frame `k`."
+        t0 = time.perf_counter()
         L, H, W = self.shape[1:]
         if tuple(uv.shape) != (L, 3, H, W): raise ValueError(f"BakeWriter: frame {k} has atlas points {tuple(uv.shape)}, the bake is {(L, 3, H, W)}")
         self.arrays['coords'][k] = encode_coords(uv.detach().cpu().movedim(1, -1)).swapaxes(0, 1)
         self.arrays['weights'][k] = weights.detach().cpu().numpy()
         self.arrays['shading'][k] = shading.detach().cpu().numpy()
         self.done.add(int(k)); self._since += 1
+        self.seconds += seconds + time.perf_counter() - t0
         if self._since >= self.flush_every: self.flush()
 
     def flush(self):
         "Put the frames added so far on disk, then list them in bake.json (atomically)."
+        t0 = time.perf_counter()
         for a in self.arrays.values(): a.flush()
-        now = time.perf_counter()
-        self.seconds, self.t0, self._since = self.seconds + now - self.t0, now, 0
+        self.seconds, self._since = self.seconds + time.perf_counter() - t0, 0
         atomic_write_text(self.folder/'bake.json', json.dumps(dict(self.meta, frames_done=sorted(self.done), seconds=round(self.seconds, 2),
                                                                   complete=len(self.done) == self.shape[0]), indent=1))
 
@@ -184,7 +193,8 @@ def bake_run(
     if H is None or W is None: raise ValueError(f"{run_dir/'run.json'}: has no frame size (height, width); render the run again with `npr render {run_dir}`")
     names = layer_names(model, run.get('object_names'))
     with BakeWriter(run_dir, model.n_frames, len(model.layers), H, W, names) as w:
-        todo = w.missing
+        todo, t0 = w.missing, time.perf_counter()
         for k, r in progress_bar(render_frames(model, H, W, frames=todo, layers=True), total=len(todo), desc='bake', unit='frame', progress=progress):
-            w.add(k, r['uv'], r['weights'], r['shading'])
+            w.add(k, r['uv'], r['weights'], r['shading'], seconds=time.perf_counter() - t0)
+            t0 = time.perf_counter()
     return open_bake(run_dir)

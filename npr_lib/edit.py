@@ -16,6 +16,7 @@ from torch import Tensor
 from .geometry import (lonlat_to_unit, unit_to_lonlat, unit_to_pixel, unit_grid, pixel_grid, sample_equirect, pad_sphere,
                               equirect_grid, CUBE_FACES, equirect_to_cubemap, cubemap_to_equirect, lonlat_frame, chunked)
 from .bake import Bake
+from .encodings import tune_cpu_malloc
 from .image import premultiply, unpremultiply, save_png
 from .model import LayeredAtlas, composite_weights, layer_names, layer_index
 from .files import atomic_write_text
@@ -250,6 +251,31 @@ def load_atlas_edit(
                      f"nor a cubemap strip of 6 square faces (width = 6 × height)")
 
 # %% ../nbs/15_edit.ipynb #e3bf6ff5
+def _blur(t:Tensor, g:Tensor)->Tensor:
+    "Separable blur of `t` (C, h, w) by the taps `g` (2r+1), `t` padded by r on every side → (C, h−2r, w−2r)."
+    C = t.shape[0]
+    t = F.conv2d(t[None], g.view(1, 1, -1, 1).expand(C, 1, -1, 1), groups=C)
+    return F.conv2d(t, g.view(1, 1, 1, -1).expand(C, 1, 1, -1), groups=C)[0]
+
+def _support_window(nz:Tensor, r:int)->tuple|None:
+    "Rows [y0, y1), a roll `shift` of the columns and columns [x0, x1) holding the nonzero texels `nz` (He, We) with r to spare, away from the poles; None when that is most of the texture."
+    He, We = nz.shape
+    rows, cols = nz.any(1).nonzero()[:, 0], nz.any(0)
+    if not len(rows): return None
+    y0, y1 = rows[0].item() - r, rows[-1].item() + r + 1
+    if y0 < 0 or y1 > He: return None                           # within r of a pole: the rows over it matter
+    empty = (~cols).int()
+    if empty.all(): return None
+    run, best, best_end = 0, 0, 0                                # the longest run of empty columns, around the seam too
+    for i, e in enumerate(torch.cat([empty, empty]).tolist()):
+        run = run + 1 if e else 0
+        if run > best: best, best_end = min(run, We), i
+    if best < 2*r: return None                                   # the window would wrap onto itself
+    shift = (best_end + 1 - r) % We                              # the first nonzero column lands at r
+    x1 = We - best + 2*r
+    if (y1 - y0)*x1 > He*We//2: return None
+    return y0, y1, shift, 0, x1
+
 def prefilter_texture(
     texture:Tensor, # (C, He, We) equirectangular texture, premultiplied if it has alpha
     rows:int, # height of the frames it will be sampled into
@@ -262,11 +288,13 @@ def prefilter_texture(
     r = min(math.ceil(3*sigma), He)
     x = torch.arange(-r, r + 1, dtype=torch.float32, device=texture.device)
     g = torch.exp(-x**2/(2*sigma**2)); g = g/g.sum()
-    t = pad_sphere(texture[None].float(), r)
-    C = t.shape[1]
-    t = F.conv2d(t, g.view(1, 1, -1, 1).expand(C, 1, -1, 1), groups=C)
-    t = F.conv2d(t, g.view(1, 1, 1, -1).expand(C, 1, 1, -1), groups=C)
-    return t[0].to(texture.dtype)
+    win = _support_window((texture != 0).any(0), r)
+    if win is None: return _blur(pad_sphere(texture.float(), r), g).to(texture.dtype)
+    y0, y1, shift, x0, x1 = win                                  # a stamp: only its neighbourhood is blurred, the rest stays 0
+    piece = F.pad(texture.roll(-shift, -1)[:, y0:y1, x0:x1].float(), (r, r, r, r))
+    out = torch.zeros(texture.shape, dtype=torch.float32, device=texture.device)
+    out[:, y0:y1, x0:x1] = _blur(piece, g)
+    return out.roll(shift, -1).to(texture.dtype)
 
 # %% ../nbs/15_edit.ipynb #9c78f757
 def _check_edits(model:LayeredAtlas|Bake, edits:dict|None, recolours:dict|None)->tuple[dict,dict]:
@@ -335,6 +363,7 @@ def render_edited(
         if missing: raise ValueError(f"render_edited: frames {missing[:5]}{'…' if len(missing) > 5 else ''} are not in the bake {model.folder}; run `npr bake {model.folder.parent}`")
     rgb, edit_alpha = torch.empty(n, 3, H, W), torch.zeros(n, 1, H, W)
     dev = torch.device('cpu') if baked else next(model.parameters()).device
+    if baked: tune_cpu_malloc()   # a frame's temporaries reuse freed memory instead of faulting in fresh pages
     if not baked: model.eval()
     pm = {l: (prefilter_texture(premultiply(t), H) if antialias else premultiply(t)).to(dev) for l, t in edits.items()}
     layers = sorted(set(edits) | set(recolours))
