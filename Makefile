@@ -6,23 +6,26 @@ PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
+LOCK        := requirements-lock.txt
 JOBS        ?= 2
 TORCH       ?= torch==2.13.0
 TORCH_INDEX ?=
 
-.PHONY: setup demo test docs readme export clean-nbs check-clean
+.PHONY: setup demo test docs readme export clean-nbs check-clean lock
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "npr_lib needs Python 3.10 or newer: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	grep -v '^torch==' $(LOCK) > $(VENV)/lock-without-torch.txt
+	$(BIN)/python -m pip install -q -r $(VENV)/lock-without-torch.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (npr_lib)" >/dev/null
 	$(BIN)/npr person-model || echo "person model not fetched: npr masks --person and its tests will be unavailable"
-	touch $(STAMP)
+	sha1sum $(LOCK) > $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/npr demo --out outputs/synthetic
@@ -52,3 +55,11 @@ check-clean: $(STAMP)
 	  git status --short -- npr_lib nbs README.md README_files; \
 	  echo "check-clean: exported modules or cleaned notebooks differ from the commit: run 'make export clean-nbs' and commit"; \
 	  exit 1; fi
+
+# The lock: every package at the exact version `make setup` installs (CPU torch), resolved by pip-tools from the
+# ranges in pyproject.toml. Refresh it after changing a dependency, then commit requirements-lock.txt.
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q pip-tools
+	echo "$(TORCH)+cpu" > $(VENV)/torch-constraint.txt
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -c $(VENV)/torch-constraint.txt --output-file $(LOCK) pyproject.toml
