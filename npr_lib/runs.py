@@ -456,7 +456,8 @@ def run_pipeline(
     log=print, # where notes go (one line each)
 )->dict: # the summary, also written to OUT/summary.json
     "Load, preprocess, check, fit and evaluate one clip, writing every result into one run folder."
-    t = Timings()
+    from npr_lib.reproduce import run_record, now_iso
+    t, started = Timings(), now_iso()
     params = {k: v for k, v in locals().items() if k in inspect.signature(run_pipeline).parameters and k not in ('progress', 'log')}
     if str(clip) != 'synthetic' and not Path(clip).exists(): raise FileNotFoundError(f"{clip}: no such clip folder or video file")
     cfg, dev = get_config(config), resolve_device(device)
@@ -470,6 +471,15 @@ def run_pipeline(
     out.mkdir(parents=True, exist_ok=True)
     params['out_dir'] = str(out)
     with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)
+    if not fresh and (out/'checkpoint.pt').is_file() and (out/'record.json').is_file():   # resuming: the same input, and say what else changed
+        from npr_lib.reproduce import read_record, changed_input, environment_record
+        old = read_record(out)
+        why = old.get('input') and changed_input(old['input'], video.source)
+        if why: raise ValueError(f"{out}: its checkpoint was fitted to another input ({why}); pass fresh=True (--fresh) to start over, or another output folder")
+        then, now = old.get('environment') or {}, environment_record()
+        moved = [f"{k} {then.get(k)} → {now.get(k)}" for k in ('npr_lib', 'python') if then.get(k) != now.get(k)]
+        moved += [f"{k} {(then.get('packages') or {}).get(k)} → {v}" for k, v in now['packages'].items() if (then.get('packages') or {}).get(k) != v]
+        if moved: log(f"note: resuming {out}, made with other versions: {', '.join(moved)}")
     video, train_flow, pre = preprocess_clip(video, out, flow=flow, flow_method=flow_method, key_frame=key_frame, key_mask=key_mask,
                                              config=config, progress=progress, flow_gaps=flow_gaps, timings=t)
     for note in pre['notes']: log(note)
@@ -500,6 +510,8 @@ def run_pipeline(
                   codec=codec, outputs={k: Path(v).relative_to(out).as_posix() for k, v in outputs.items()},
                   memory=memory, stages=t.rounded(), seconds=round(sum(t.values()), 2))
     atomic_write_text(out/'summary.json', json.dumps(result, indent=1, default=str))
+    record = run_record('fit', params, video.source, cfg, fit['steps'], started, result['evaluation'], str(dev))
+    atomic_write_text(out/'record.json', json.dumps(record, indent=1, default=str))   # `npr reproduce` reruns it from this
     log(t.line())
     return result
 
