@@ -17,7 +17,9 @@ import ipywidgets as widgets
 from fastcore.basics import patch
 from .model import layer_names, layer_index
 from .image import encode_png
-from .edit import load_rgba, text_image, stamp_texture, render_edited, write_edit
+from .edit import load_rgba, text_image, stamp_texture, render_edited, write_edit, prefilter_texture
+from .image import premultiply, unpremultiply
+from .bake import Bake, bake_run, bake_status, open_bake
 from .view import viewport, over_checkerboard
 
 # %% auto #0
@@ -60,6 +62,19 @@ def image_from_upload(
         raise ValueError(f"{name}: not an image the editor can read (PNG or JPEG expected)") from e
 
 # %% ../nbs/17_editor.ipynb #abb8a90d
+def _check_bake(bake:Bake|None, model, clip)->Bake|None:
+    "`bake` when it is whole and of this model's layers and this clip's frames; a ValueError saying what differs otherwise."
+    if bake is None: return None
+    if not isinstance(bake, Bake): raise ValueError(f"bake: expected a Bake (npr_lib.bake.open_bake), got {type(bake).__name__}")
+    have, want = (bake.n_frames, bake.n_layers, bake.H, bake.W), (clip.N, len(model.layers), clip.H, clip.W)
+    if have != want:
+        raise ValueError(f"bake: {bake.folder} holds {have[0]} frames of {have[3]}×{have[2]} with {have[1]} layers, but the clip has "
+                         f"{want[0]} frames of {want[3]}×{want[2]} and the model {want[1]} layers; bake this run (`npr bake RUN`) or leave bake out")
+    if not bake.complete:
+        raise ValueError(f"bake: {bake.folder} has {len(bake.frames_done)} of {bake.n_frames} frames; finish it with "
+                         f"`npr bake {bake.folder.parent}` or leave bake out")
+    return bake
+
 class AtlasEditor:
     "Interactive stamp editor for a fitted layered atlas: place an image or text on a layer, preview, render, export."
     def __init__(self,
@@ -69,8 +84,10 @@ class AtlasEditor:
                  preview_height:int=240, # height of the preview frames (width twice that)
                  edit_height:int|None=None, # height of the atlas edit texture for Apply (default max(512, clip height))
                  out_dir:str|Path='edited', # default export folder
+                 bake:Bake|None=None, # the model's complete bake at the clip's size (`open_bake`): previews and Apply render from it
                 ):
         self.model, self.clip = model.eval(), clip
+        self.bake = _check_bake(bake, model, clip)
         names = object_names if object_names is not None else getattr(clip, 'object_names', None)
         self.object_names = list(names) if names else None
         self.layer_names = layer_names(model, self.object_names)
@@ -80,25 +97,42 @@ class AtlasEditor:
         self.preview_edit_height = max(64, 2*h)
         self.edit_height = int(edit_height or max(512, clip.H))
         self.result:Tensor|None = None # the last `apply()` output (N, 3, H, W)
+        self.last_latency:float|None = None # seconds the last refresh took: a control changed → preview and view images updated
         self._result_key = None
-        self._stamp_cache, self._edit_cache, self._preview_img = (None, None), {}, None
+        self._stamp_cache, self._thumb_cache, self._edit_cache, self._filtered_cache, self._preview_img = (None, None), (None, b''), {}, {}, None
         self._held, self._dirty, self._syncing = 0, False, False
         self._build(str(out_dir))
         self._refresh()
 
+    source = property(lambda self: 'bake' if self.bake is not None else 'networks', doc="what previews and Apply render from")
+
     @classmethod
     def from_run(cls,
                  run_dir:str|Path, # a folder written by `npr fit` (checkpoint.pt and run.json)
-                 device:str='cpu', # where to put the model
+                 device:str='cpu', # where to put the model (and to bake on)
+                 bake:bool=True, # render from the run's bake, baking the run first when it has none or a stale one; False: through the networks
+                 progress:bool=True, # a progress bar while baking
                  **kwargs, # passed to `AtlasEditor`
                 )->AtlasEditor:
-        "An editor for a fitted run: its model, and its clip reopened as `run.json` describes it."
+        "An editor for a fitted run: its model, its clip reopened as `run.json` describes it, and its bake (made if need be)."
         from npr_lib.runs import open_run
         run = Path(run_dir)
         model, clip, info = open_run(run, device)
         kwargs.setdefault('object_names', info.get('object_names') or None)
         kwargs.setdefault('out_dir', run/'edit')
-        return cls(model, clip, **kwargs)
+        baked, note = None, ''
+        if bake:
+            before = bake_status(run)
+            baked = open_bake(run)
+            if baked is None:
+                t0 = time.perf_counter()
+                try: baked = bake_run(run, device, progress)
+                except (ValueError, OSError) as e: note = f"Not baked ({e}): previews through the networks."
+                else: note = (f"Baked the run in {time.perf_counter() - t0:.1f} s ("
+                              f"{'it had no bake' if before == 'none' else f'its bake was {before}'}): previews from the bake.")
+        ed = cls(model, clip, bake=baked, **kwargs)
+        if note: ed._say(f"{note} {ed._timing()}")
+        return ed
 
 # %% ../nbs/17_editor.ipynb #47dbd924
 @patch
@@ -109,6 +143,9 @@ def _build(self:AtlasEditor, out_dir:str):
                                    readout_format='.0f', style=st, layout=full)
     self.layer = widgets.Dropdown(options=self.layer_names, value=self.layer_names[0], description='layer', style=st, layout=full)
     self.frame = widgets.IntSlider(value=0, min=0, max=self.clip.N - 1, description='frame', continuous_update=False, style=st, layout=full)
+    self.play = widgets.Play(value=0, min=0, max=self.clip.N - 1, step=1, interval=100, repeat=True, show_repeat=True,
+                             description='play', style=st, tooltip='play the edited clip (each frame rendered as it comes)')
+    self._play_link = widgets.jslink((self.play, 'value'), (self.frame, 'value'))  # in the browser: play moves the slider, the slider renders
     self.kind = widgets.ToggleButtons(options=['text', 'image'], value='text', tooltips=['a line of text', 'an uploaded PNG or JPEG'],
                                       style={'button_width': '80px'})
     self.text = widgets.Text(value='NPR', description='text', placeholder='text to stamp', continuous_update=False, style=st, layout=full)
@@ -145,7 +182,7 @@ def _build(self:AtlasEditor, out_dir:str):
 
     head = lambda s: widgets.HTML(f"<b>{s}</b>", layout=widgets.Layout(margin='8px 0 0 0'))
     controls = widgets.VBox([
-        head('Layer and frame'), self.layer, self.frame,
+        head('Layer and frame'), self.layer, self.frame, self.play,
         head('Stamp'), self.kind, self.text, self.color, self.upload, self.stamp_view,
         head('Placement on the sphere'), self.lon, self.lat, self.size, self.rotation,
         head('View direction'), self.follow, self.yaw, self.pitch, self.fov,
@@ -207,13 +244,31 @@ def edit(self:AtlasEditor,
         self._edit_cache[key] = {layer_index(self.model, self.layer.value, self.object_names): tex}
     return self._edit_cache[key]
 
+#| export
+@patch
+def _filtered_edit(self:AtlasEditor,
+                   H:int, # texture height
+                   rows:int, # height of the frames it is rendered into
+                  )->dict[int,Tensor]: # {layer index: (4, H, 2H) RGBA}, to render with `antialias=False`
+    "The current edit anti-aliased for frames of `rows` rows, as `render_edited` would blur it, cached per edit."
+    key = (self._key(H), rows)
+    if key not in self._filtered_cache:
+        if len(self._filtered_cache) > 4: self._filtered_cache.clear()
+        self._filtered_cache[key] = {l: unpremultiply(prefilter_texture(premultiply(t), rows)) for l, t in self.edit(H).items()}
+    return self._filtered_cache[key]
+
 # %% ../nbs/17_editor.ipynb #d90c46e0
 @patch
 def preview(self:AtlasEditor)->Tensor:
-    "Frame `frame` with the current edit, at preview resolution (3, h, 2h)."
-    k = self.frame.value
-    r = render_edited(self.model, self.preview_frames, self.edit(self.preview_edit_height), frame_indices=[k])
-    return r['rgb'][0].clamp(0, 1)
+    "Frame `frame` with the current edit, at preview resolution (3, h, 2h): from the bake when there is one, else through the networks."
+    k, h = self.frame.value, self.preview_frames.shape[-2]
+    if self.bake is None:
+        r = render_edited(self.model, self.preview_frames, self._filtered_edit(self.preview_edit_height, h), frame_indices=[k], antialias=False)
+        return r['rgb'][0].clamp(0, 1)
+    H = self.clip.H   # a bake is looked up at its own size, the clip's; then downscaled like the preview frames
+    r = render_edited(self.bake, self.clip.frames[k:k + 1], self._filtered_edit(self.preview_edit_height, H), frame_indices=[k], antialias=False)['rgb']
+    if h < H: r = F.interpolate(r, size=(h, 2*h), mode='area')
+    return r[0].clamp(0, 1)
 
 @patch
 def view(self:AtlasEditor,
@@ -228,22 +283,23 @@ def view(self:AtlasEditor,
 # %% ../nbs/17_editor.ipynb #398649a8
 @patch
 def apply(self:AtlasEditor)->Tensor:
-    "Render every frame of the clip with the current edit at full resolution (N, 3, H, W); drives the progress bar."
+    "Render every frame of the clip with the current edit at full resolution (N, 3, H, W), from the bake when there is one; drives the progress bar."
     edits = self.edit()
     key, N = self._key(), self.clip.N
     self.progress.bar_style, self.progress.max, self.progress.value = '', N, 0
-    self._say(f"Rendering {N} frames at {self.clip.H}×{self.clip.W}…")
+    self._say(f"Rendering {N} frames at {self.clip.H}×{self.clip.W} {self._how()}…")
     def step(i, n):
         self.progress.max = max(1, n)
         self.progress.value = min(i + 1, self.progress.max)
     t0 = time.perf_counter()
-    try: out = render_edited(self.model, self.clip.frames, edits, callback=step)['rgb'].clamp(0, 1)
+    src = self.bake if self.bake is not None else self.model
+    try: out = render_edited(src, self.clip.frames, edits, callback=step)['rgb'].clamp(0, 1)
     except Exception:
         self.progress.bar_style = 'danger'
         raise
     self.progress.value, self.progress.bar_style = self.progress.max, 'success'
     self.result, self._result_key = out, key
-    self._say(f"Rendered {N} frames at {self.clip.H}×{self.clip.W} in {time.perf_counter() - t0:.1f} s.")
+    self._say(f"Rendered {N} frames at {self.clip.H}×{self.clip.W} {self._how()} in {time.perf_counter() - t0:.1f} s.")
     return out
 
 #| export
@@ -316,27 +372,54 @@ def _looked(self:AtlasEditor, *_):
     self._refresh_view()
 
 @patch
+def _how(self:AtlasEditor)->str: return 'from the bake' if self.bake is not None else 'through the networks'
+
+@patch
+def _timing(self:AtlasEditor)->str:
+    "The status line after a refresh: what the preview was rendered from and how long the refresh took."
+    return f"Preview {self._how()}: {1000*self.last_latency:.0f} ms." if self.last_latency is not None else ''
+
+@patch
+def _play_interval(self:AtlasEditor)->int:
+    "Milliseconds between frames for *play*: 10 frames a second when refreshes keep up, else a quarter more than a refresh takes."
+    return int(min(5000, max(100, 1250*(self.last_latency or 0.))))
+
+@patch
+def _thumbnail_png(self:AtlasEditor)->bytes:
+    "The stamp as shown under the stamp controls, encoded once per stamp."
+    key = self._stamp_key()
+    if self._thumb_cache[0] != key: self._thumb_cache = (key, encode_png(over_checkerboard(_thumbnail(self.stamp()))))
+    return self._thumb_cache[1]
+
+@patch
 def _refresh(self:AtlasEditor, *_):
-    "Re-render the stamp, the preview frame and the perspective view."
+    "Re-render the stamp, the preview frame and the perspective view; time it (`last_latency`) and report it in the status line."
     if self._held:
         self._dirty = True
         return
-    self._dirty = False
+    self._dirty, t0, ok = False, time.perf_counter(), True
     try:
-        self.stamp_view.value = encode_png(over_checkerboard(_thumbnail(self.stamp())))
+        self.stamp_view.value = self._thumbnail_png()
         self._preview_img = self.preview()
-        self._say('')
     except Exception as e:
-        self._preview_img = self.preview_frames[self.frame.value]
+        ok, self._preview_img = False, self.preview_frames[self.frame.value]
         self.stamp_view.value = b''
         self._say(str(e) if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {e}", error=True)
     self.frame_view.value = encode_png(self._preview_img)
-    self._refresh_view()
+    ok = self._refresh_view() and ok
+    self.last_latency = time.perf_counter() - t0
+    if ok: self._say(self._timing())
+    want = self._play_interval()
+    if abs(want - self.play.interval) > 0.3*self.play.interval: self.play.interval = want   # read by the browser at every step
 
 @patch
-def _refresh_view(self:AtlasEditor, *_):
+def _refresh_view(self:AtlasEditor, *_)->bool:
+    "Re-render the perspective view; False when that failed (and the status line says why)."
     if self._held:
         self._dirty = True
-        return
+        return True
     try: self.viewport_view.value = encode_png(self.view())
-    except Exception as e: self._say(f"view: {e}", error=True)
+    except Exception as e:
+        self._say(f"view: {e}", error=True)
+        return False
+    return True

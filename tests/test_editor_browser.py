@@ -1,9 +1,10 @@
 """The editor in a real JupyterLab, driven by headless Chromium: it renders, Apply works through the browser,
-and a screenshot is kept (tmp_path and outputs/editor_screenshot.png).
+and a screenshot is kept (tmp_path and outputs/editor_screenshot.png). Over a baked run, the time from moving
+the lon slider in the browser to new preview and view images in the page is measured and printed (run with -s).
 
 Needs Debian's Chromium (/usr/bin/chromium) and the `playwright` Python package; `tests/browser_setup.sh`
 installs both. Skips, saying why, when either is missing. Never downloads a browser (`playwright install`)."""
-import os, secrets, shutil, signal, socket, subprocess, sys, time, urllib.request
+import os, secrets, shutil, signal, socket, statistics, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -30,9 +31,9 @@ def _free_port()->int:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
-def _write_notebook(path:Path):
+def _write_notebook(path:Path, cells:list[str]|None=None):
     import nbformat
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (cells or NOTEBOOK_CELLS)])
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
     nbformat.write(nb, path)
 
@@ -128,3 +129,93 @@ def test_editor_in_jupyterlab(lab, tmp_path):
     out = ROOT/'outputs'; out.mkdir(exist_ok=True)
     shutil.copy(shot, out/'editor_screenshot.png')
     assert time.time() - t0 < 150
+
+
+BAKE_CELLS = [
+    "import json, torch\n"
+    "from pathlib import Path\n"
+    "from npr_lib.model import LayeredAtlas\n"
+    "from npr_lib.clip import open_clip\n"
+    "from npr_lib.train import atomic_torch_save\n"
+    "from npr_lib.files import atomic_write_text\n"
+    "from npr_lib.editor import AtlasEditor\n"
+    "run = Path('run'); run.mkdir(exist_ok=True)\n"   # a tiny run made by hand, next to the notebook: a fresh model of 4 frames at 480×240
+    "clip = open_clip('synthetic', scale=1.875, frames='4')\n"
+    "torch.manual_seed(0)\n"
+    "m = LayeredAtlas(clip.N, clip.K, 'fast')\n"
+    "atomic_torch_save(dict(model=m.state_dict(), model_cfg=m.cfg, step=0, elapsed=0., history=[],\n"
+    "                       clip=dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)), run/'checkpoint.pt')\n"
+    "atomic_write_text(run/'run.json', json.dumps(dict(clip='synthetic', scale=1.875, frames='4', seed=0, config='fast', height=clip.H,\n"
+    "                  width=clip.W, frames_count=clip.N, object_names=clip.object_names)))\n"
+    "editor = AtlasEditor.from_run(run, preview_height=240, progress=False)\n"   # no bake yet: baked here
+    "editor.layer.value = 'background'\n"
+    "assert editor.source == 'bake', editor.status.value",
+    "editor",
+]
+
+# Watches the preview and view images: `window.__npr.changed(name)` is the time (performance.now) the image's src
+# last changed; a capture listener stamps the Enter that commits a slider readout as `t0`.
+WATCH_JS = """() => {
+  const imgs = [...document.querySelectorAll('.jp-OutputArea img.widget-image')];
+  const find = w => imgs.find(i => i.style.width === w);
+  const w = window.__npr = {t0: null, last: {}, count: {}};
+  for (const [name, el] of [['frame', find('560px')], ['view', find('420px')]]) {
+    if (!el) throw new Error('no ' + name + ' image');
+    w.count[name] = 0;
+    new MutationObserver(() => { w.last[name] = performance.now(); w.count[name] += 1; })
+      .observe(el, {attributes: true, attributeFilter: ['src']});
+  }
+  document.addEventListener('keydown', e => { if (e.key === 'Enter') w.t0 = performance.now(); }, true);
+  return true;
+}"""
+
+def test_editor_bake_latency(lab, tmp_path):
+    "Over a baked 480×240 run: move the lon slider from the browser (its readout), time it until both images changed; play."
+    from playwright.sync_api import sync_playwright
+    base, token = lab
+    _write_notebook(tmp_path/'nb'/'bake.ipynb', BAKE_CELLS)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={'width': 1500, 'height': 1250})
+            page.goto(f'{base}/lab/tree/bake.ipynb?token={token}', timeout=60_000)
+            page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
+            page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                return k && k.status === 'idle'; }""", timeout=60_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.get_by_text('360° atlas editor').wait_for(timeout=180_000)
+            status = page.get_by_text('Preview from the bake').first
+            status.wait_for(timeout=60_000)
+            page.wait_for_function("""() => [...document.querySelectorAll('.jp-OutputArea img.widget-image')]
+                .filter(i => i.complete && i.naturalWidth > 0).length >= 3""", timeout=30_000)
+            page.evaluate(WATCH_JS)
+            readout = page.locator('.widget-slider', has=page.get_by_text('lon °', exact=True)).locator('.widget-readout')
+            latencies, kernel = [], []
+            for lon in (-100, -40, 20, 80, 140, 170):
+                counts = page.evaluate("() => ({...window.__npr.count})")
+                readout.click()
+                readout.fill(str(lon))
+                readout.press('Enter')
+                page.wait_for_function(f"""() => {{ const w = window.__npr;
+                    return w.count.frame > {counts['frame']} && w.count.view > {counts['view']}; }}""", timeout=30_000)
+                ms = page.evaluate("() => Math.max(window.__npr.last.frame, window.__npr.last.view) - window.__npr.t0")
+                latencies.append(ms)
+                page.wait_for_timeout(300)                          # the status line comes after the images
+                kernel.append(status.text_content().split(':')[-1].strip().rstrip('.'))
+            print(f"\nlon slider moved in the browser → preview and view images updated, 480×240 preview from the bake: "
+                  f"{', '.join(f'{ms:.0f}' for ms in latencies)} ms (median {statistics.median(latencies):.0f} ms); "
+                  f"of which the kernel's refresh: {', '.join(kernel)}")
+            assert len(latencies) == 6 and all(ms > 0 for ms in latencies), latencies
+            # play: the Play widget moves the frame slider in the browser, each frame is rendered from the bake as it comes
+            before = page.evaluate("() => window.__npr.count.frame")
+            play = page.locator('.widget-play button').first   # play/pause, stop, repeat
+            play.click()
+            page.wait_for_timeout(3000)
+            play.click()                                         # pause
+            shown = page.evaluate("() => window.__npr.count.frame") - before
+            print(f"play: {shown} frame previews shown in 3 s")
+            assert shown >= 3, f"play showed {shown} frames in 3 s"
+            page.screenshot(path=str(tmp_path/'editor_bake.png'), full_page=True)
+        finally:
+            browser.close()
