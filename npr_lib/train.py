@@ -7,7 +7,8 @@ Docs: https://npr-lib.github.io/npr_lib/train.html.md"""
 
 # %% ../nbs/12_train.ipynb #9f396653
 from __future__ import annotations
-import time
+import signal, sys, threading, time
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
@@ -161,6 +162,8 @@ class Trainer:
         self.config = get_config(config, loss=loss_weights or {}, training=train_overrides)
         self.cfg, self.weights = self.config['training'], self.config['loss']
         self.out_dir = Path(out_dir) if out_dir else None
+        if self.out_dir:   # a checkpoint's temporary file left by a hard kill while writing
+            for tmp in self.out_dir.glob('.checkpoint.*.tmp.pt'): tmp.unlink(missing_ok=True)
         self.clip_signature = dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)
         t = self.cfg
         use_flow = flow is not None and bool(self.weights['flow'] or self.weights['alpha_flow'])
@@ -233,20 +236,42 @@ def fit(self:Trainer,
                        progress=progress, unit='step' if steps is not None else 's', desc='fit')
     last_ckpt = time.perf_counter()
     self.model.train()
-    while not done():
-        t0 = time.perf_counter()
-        res = self.train_step(sync=False)
-        if self.device.type == 'cuda' and self.step % 10 == 0: torch.cuda.synchronize(self.device)   # count finished work, now and then
-        self.elapsed += time.perf_counter() - t0
-        if self.step % log_every == 0 or self.step == 1:
-            self.history.append(dict(step=self.step, seconds=self.elapsed, **{k: v.item() for k, v in res.items()}))
-        bar.update(1 if steps is not None else min(int(self.elapsed) - bar.n, total - bar.n))
-        if progress and self.step % 10 == 0: bar.set_postfix(loss=f"{res['loss'].item():.4f}", psnr=f"{res['psnr'].item():.2f}")
-        if self.out_dir and time.perf_counter() - last_ckpt > 60*self.cfg['checkpoint_minutes']:
-            self.save(); last_ckpt = time.perf_counter()
+    stop = self._stop = []   # `request_stop`, or SIGINT/SIGTERM, end the loop after the step in progress
+    with _deferred_interrupts(stop):
+        while not done() and not stop:
+            t0 = time.perf_counter()
+            res = self.train_step(sync=False)
+            if self.device.type == 'cuda' and self.step % 10 == 0: torch.cuda.synchronize(self.device)   # count finished work, now and then
+            self.elapsed += time.perf_counter() - t0
+            if self.step % log_every == 0 or self.step == 1:
+                self.history.append(dict(step=self.step, seconds=self.elapsed, **{k: v.item() for k, v in res.items()}))
+            bar.update(1 if steps is not None else min(int(self.elapsed) - bar.n, total - bar.n))
+            if progress and self.step % 10 == 0: bar.set_postfix(loss=f"{res['loss'].item():.4f}", psnr=f"{res['psnr'].item():.2f}")
+            if self.out_dir and time.perf_counter() - last_ckpt > 60*self.cfg['checkpoint_minutes']:
+                self.save(); last_ckpt = time.perf_counter()
     bar.close()
     if self.out_dir: self.save()
+    if stop:
+        print(f"npr: interrupted at step {self.step}" + (f"; saved {self.out_dir/'checkpoint.pt'}, the same command resumes it" if self.out_dir else
+              " (no out_dir: nothing saved)"), file=sys.stderr)
+        raise KeyboardInterrupt
     return self
+
+@patch
+def request_stop(self:Trainer):
+    "Stop a running `fit` after its current step, as Ctrl-C does: checkpoint written, then `KeyboardInterrupt`."
+    getattr(self, '_stop', []).append(0)
+
+@contextmanager
+def _deferred_interrupts(
+    stop:list, # appended to when SIGINT or SIGTERM arrives
+):
+    "While training, SIGINT and SIGTERM only mark `stop`, so the step finishes and the checkpoint is written (main thread only: signals reach no other)."
+    if threading.current_thread() is not threading.main_thread(): yield stop; return
+    old = {s: signal.signal(s, lambda signum, frame: stop.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield stop
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
 
 # %% ../nbs/12_train.ipynb #87c5fcc9
 @patch
