@@ -20,7 +20,8 @@ from .bake import bake_run
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'bake_cmd', 'docs', 'readme']
+           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'bake_cmd', 'web_cmd', 'docs',
+           'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -318,6 +319,23 @@ def bake_cmd(
     print(json.dumps(dict(folder=str(b.folder), frames=b.n_frames, size=f"{b.W}×{b.H}", layers=b.layers, seconds=m['seconds'],
                           megabytes_per_frame=round(m['bytes_per_frame']/2**20, 2)), indent=1))
     return b.folder
+
+# %% ../nbs/80_cli.ipynb #53e8162d
+from .web import write_web
+
+@command(name='web')
+@delegates(write_web, but=['run_dir', 'out_dir', 'progress'])
+def web_cmd(
+    run:str, # an `npr fit` output folder
+    out:str=None, # where the page goes; RUN/web by default
+    quiet:bool=False, # no progress bar
+    **kwargs,
+)->Path: # the page (index.html)
+    "Write a browser editor of a fitted run: the 360° video with a stamp placed live from the bake; opens from disk."
+    page = write_web(run, out or Path(run)/'web', progress=not quiet, **kwargs)
+    print(f"npr web: wrote {page}; open it in a browser (file:// works), or serve its folder with "
+          f"`python -m http.server --directory {page.parent}`")
+    return page
 
 # %% ../nbs/80_cli.ipynb #ec78df78
 @command

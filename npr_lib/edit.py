@@ -600,6 +600,38 @@ def edit_run(
     return paths
 
 # %% ../nbs/15_edit.ipynb #bf06f8a8
+_PLACEMENT_KEYS = {'layer', 'lon', 'lat', 'size', 'rotation', 'text', 'image'}
+
+def _read_placement(path:str|Path)->dict:
+    "A stamp placement exported by the browser editor (`npr web`), checked; its image (a data URL) decoded to (4, h, w)."
+    import base64, binascii
+    p = Path(path)
+    if not p.is_file(): raise FileNotFoundError(f"{p}: no such placement file; export one with the browser editor's button (`npr web RUN`)")
+    try: d = json.loads(p.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not valid JSON ({e}); give the file the browser editor exported") from None
+    if not isinstance(d, dict): raise ValueError(f"{p}: a placement is a JSON object with {sorted(_PLACEMENT_KEYS)}, not a {type(d).__name__}")
+    extra, missing = set(d) - _PLACEMENT_KEYS, {'layer', 'lon', 'lat', 'size', 'rotation'} - set(d)
+    if extra: raise ValueError(f"{p}: unknown keys {sorted(extra)}; a placement has {sorted(_PLACEMENT_KEYS)}")
+    if missing: raise ValueError(f"{p}: missing {sorted(missing)}; export the placement again from the browser editor")
+    for k in ('lon', 'lat', 'size', 'rotation'):
+        v = d[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v): raise ValueError(f"{p}: {k} is {v!r}; give a number of degrees")
+    if not -90 <= d['lat'] <= 90: raise ValueError(f"{p}: lat is {d['lat']}; give a latitude between -90 and 90 degrees")
+    if not 0 < d['size'] < 180: raise ValueError(f"{p}: size is {d['size']}; give a width between 0 and 180 degrees")
+    if not isinstance(d['layer'], (str, int)) or isinstance(d['layer'], bool): raise ValueError(f"{p}: layer is {d['layer']!r}; give a layer name such as 'background'")
+    image = d.get('image')
+    if image is not None:
+        m = re.fullmatch(r'data:image/(png|jpeg);base64,(.*)', image, re.S) if isinstance(image, str) else None
+        if m is None: raise ValueError(f"{p}: image is not a PNG or JPEG data URL ('data:image/png;base64,…')")
+        try: image = load_rgba(base64.b64decode(m.group(2), validate=True))
+        except binascii.Error: raise ValueError(f"{p}: image: its base64 data is damaged") from None
+        except ValueError as e: raise ValueError(f"{p}: image: {e}") from None
+    text = d.get('text')
+    if text is not None and (not isinstance(text, str) or not text.strip()): raise ValueError(f"{p}: text is {text!r}; give a non-empty string")
+    if image is None and text is None: raise ValueError(f"{p}: has neither an image nor a text to stamp")
+    return dict(layer=d['layer'], lon=float(d['lon']), lat=float(d['lat']), size=float(d['size']), rotation=float(d['rotation']),
+                text=text, image=image)
+
 def edit_from_options(
     run_dir:str, # an `npr fit` output folder (holds checkpoint.pt and run.json)
     out:str=None, # output folder; RUN_DIR/edit by default
@@ -623,17 +655,25 @@ def edit_from_options(
     device:str='auto', # 'auto', 'cpu' or 'cuda'
     bake:str='auto', # 'auto': render from the run's bake (rebuilt if stale); 'yes': bake the run first; 'no': through the networks
     progress:bool=True, # progress bar
+    from_json:str=None, # a stamp placement exported by the browser editor (`npr web`): sets LAYER, LON, LAT, SIZE, ROTATION and the image (or text)
 )->dict: # 'out' (the folder), 'paths' (from `edit_run`), 'info' (edit.json)
     "Edit a fitted run once — stamp, text, atlas, frame overlay, recolour — and render every frame with it."
     from npr_lib.runs import read_run, run_frame_numbers
     from npr_lib.config import resolve_device
     run = read_run(run_dir)
+    images = [load_rgba(stamp)] if stamp else []
+    if from_json is not None:
+        if stamp or text: raise ValueError(f"{from_json}: --from-json brings its own picture; leave out --stamp and --text")
+        pl = _read_placement(from_json)
+        layer, lon, lat, size, rotation = pl['layer'], pl['lon'], pl['lat'], pl['size'], pl['rotation']
+        if pl['image'] is not None: images.append(pl['image'])   # what the page showed (a text drawn by the browser too)
+        else: text = pl['text']
     if frame_edit is not None and frame is None: raise ValueError(f"{frame_edit}: --frame-edit needs --frame, the number of the frame it was drawn on")
     recolour = dict(hue=hue, saturation=saturation, value=value) if (hue, saturation, value) != (0., 1., 1.) else None
-    if not any([stamp, text, atlas, frame_edit, recolour]):
+    if not any([images, text, atlas, frame_edit, recolour]):
         raise ValueError("nothing to edit: give --stamp IMAGE, --text TEXT, --atlas PNG, --frame-edit PNG --frame K, or --hue/--saturation/--value")
     textures = []
-    if stamp: textures.append(stamp_texture(load_rgba(stamp), lon, lat, size, rotation, atlas_height))
+    for img in images: textures.append(stamp_texture(img, lon, lat, size, rotation, atlas_height))
     if text: textures.append(stamp_texture(text_image(text), lon, lat, size, rotation, atlas_height))
     if atlas: textures.append(load_atlas_edit(atlas, atlas_height))
     position = None
