@@ -17,11 +17,12 @@ from .runs import run_pipeline, render_run, RunError, NOTEBOOK_SKIPS
 from .edit import edit_from_options
 from .loops import make_loop
 from .bake import bake_run
+from .reproduce import reproduce_run
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
-           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'bake_cmd', 'web_cmd', 'docs',
-           'readme']
+           'pipeline', 'demo', 'fit', 'render', 'batch', 'codec_cmd', 'loop_cmd', 'edit', 'bake_cmd', 'web_cmd',
+           'reproduce_cmd', 'docs', 'readme']
 
 # %% ../nbs/80_cli.ipynb #571c5d5c
 COMMANDS:dict[str,tuple[Callable,list|None]] = {}
@@ -336,6 +337,20 @@ def web_cmd(
     print(f"npr web: wrote {page}; open it in a browser (file:// works), or serve its folder with "
           f"`python -m http.server --directory {page.parent}`")
     return page
+
+# %% ../nbs/80_cli.ipynb #08f4c521
+@command(name='reproduce')
+@delegates(reproduce_run, but=['run_dir', 'progress'])
+def reproduce_cmd(
+    run:str, # an `npr fit` output folder holding record.json
+    quiet:bool=False, # no progress bars
+    **kwargs,
+)->bool: # every metric matched
+    "Run a fit again from its record and compare every metric, then and now; exit status 0 when they match."
+    from npr_lib.reproduce import reproduce_table
+    r = reproduce_run(run, progress=not quiet, **kwargs)
+    print(reproduce_table(r))
+    return r['match']
 
 # %% ../nbs/80_cli.ipynb #ec78df78
 @command

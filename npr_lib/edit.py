@@ -556,6 +556,8 @@ def edit_run(
     "Apply edits to a fitted run and write the edited video, frames and textures."
     import time
     from npr_lib.runs import open_run
+    from npr_lib.reproduce import now_iso
+    started = now_iso()
     from npr_lib.bake import bake_status, bake_run, open_bake
     if bake not in ('auto', 'yes', 'no'): raise ValueError(f"bake: {bake!r}; use 'auto', 'yes' or 'no'")
     run_dir = Path(run_dir)
@@ -597,6 +599,9 @@ def edit_run(
                 frames=clip.N, height=clip.H, width=clip.W, rendered_from='bake' if baked else 'networks',
                 render_seconds=round(render_seconds, 3), bake_seconds=bake_seconds, bake_status_before=status)
     paths['edit_json'] = atomic_write_text(Path(out_dir)/'edit.json', json.dumps(info, indent=1))
+    from npr_lib.reproduce import run_record   # what made it: versions, machine, the command, the input's fingerprint
+    rec = run_record('edit', info, clip.source, config=None, steps=None, started=started, device=str(device))
+    paths['record'] = atomic_write_text(Path(out_dir)/'record.json', json.dumps(rec, indent=1, default=str))
     return paths
 
 # %% ../nbs/15_edit.ipynb #bf06f8a8
