@@ -50,6 +50,7 @@ _TRAINING = dict(
     flow_height=240, # the training flow is computed on frames area-resized to at most this height (then scaled up)
     flow_pairs_per_gap=100, # a gap g > 1 keeps about this many frame pairs (at least every g-th frame); gap 1 keeps all
     seed=0, # initialisation and sampling
+    deterministic=False, # GPU: PyTorch's deterministic algorithms where they exist (the hash grids' scatter-adds have none); a CPU fit with one thread is deterministic anyway
 )
 
 _ADAM = dict(otype='Adam', learning_rate=dict(grids=1e-2, networks=2e-3, rotations=2e-3), beta1=0.9, beta2=0.99, epsilon=1e-15)

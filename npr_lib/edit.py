@@ -7,7 +7,7 @@ Docs: https://npr-lib.github.io/npr_lib/edit.html.md"""
 
 # %% ../nbs/15_edit.ipynb #14bf1874
 from __future__ import annotations
-import json, math, re
+import json, math, re, sys
 from pathlib import Path
 import numpy as np
 import torch
@@ -563,6 +563,9 @@ def edit_run(
     run_dir = Path(run_dir)
     src = clip
     model, clip, run = open_run(run_dir, device, src)
+    from npr_lib.reproduce import version_note
+    note = version_note(run_dir)
+    if note: print(f"npr edit: note: {note}", file=sys.stderr)
     src = src or run.get('clip')
     names = run.get('object_names') or list(clip.object_names)
     textures = {}

@@ -244,6 +244,9 @@ def layer_names(
     K = model if isinstance(model, int) else model.n_objects
     names = [str(i) for i in range(1, K + 1)] if object_names is None else [str(n) for n in object_names]
     if len(names) != K: raise ValueError(f"{len(names)} object names {names} for a model with {K} foreground layers")
+    bad = [n for n in names if n.strip() in ('', '.', '..') or any(c in n for c in '/\\:\0') or n != n.strip()]
+    if bad: raise ValueError(f"object names {bad}: layer names become file names (atlases/foreground_<name>.png), so they may not be empty, "
+                             f"'.' or '..', nor hold '/', '\\', ':' or surrounding spaces; rename the mask folders (or the names in run.json)")
     return ['background'] + [f'foreground_{n}' for n in names]
 
 def layer_index(

@@ -12,7 +12,7 @@ from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['PACKAGES', 'RECORD_VERSION', 'METRICS', 'environment_record', 'input_fingerprint', 'changed_input', 'run_record',
-           'now_iso', 'read_record', 'reproduce_run', 'reproduce_table']
+           'now_iso', 'read_record', 'version_note', 'reproduce_run', 'reproduce_table']
 
 # %% ../nbs/14b_reproduce.ipynb #rp060000
 PACKAGES = ('torch', 'numpy', 'av', 'opencv-python-headless', 'matplotlib', 'fastcore', 'nbdev', 'papermill', 'bjontegaard',
@@ -114,6 +114,18 @@ def read_record(
     if not p.is_file(): raise FileNotFoundError(f"{p}: no record; runs made before records existed cannot be reproduced from their folder — fit again with `npr fit`")
     try: return json.loads(p.read_text())
     except ValueError as e: raise ValueError(f"{p}: not a readable record ({e})") from None
+
+# %% ../nbs/14b_reproduce.ipynb #8a20f118
+def version_note(
+    run_dir:str|Path, # a run folder
+)->str|None: # "made with npr_lib 0.1.0 → 0.2.0, torch …" or None when nothing differs (or there is no record)
+    "What differs between the versions that made a run and the ones running now, in one line."
+    try: then = (read_record(run_dir).get('environment') or {})
+    except (FileNotFoundError, ValueError): return None
+    now = environment_record()
+    moved = [f"{k} {then.get(k)} → {now.get(k)}" for k in ('npr_lib', 'python') if then.get(k) != now.get(k)]
+    moved += [f"{k} {(then.get('packages') or {}).get(k)} → {v}" for k, v in now['packages'].items() if (then.get('packages') or {}).get(k) != v]
+    return f"{run_dir} was made with other versions: {', '.join(moved)}" if moved else None
 
 # %% ../nbs/14b_reproduce.ipynb #rp150000
 METRICS = ('ws_psnr', 'psnr', 'ssim', 'ws_psnr_no_residual', 'psnr_no_residual', 'alpha_iou')

@@ -450,6 +450,7 @@ def run_pipeline(
     key_frame:int=None, # number of the key frame (as in the file names) to carry masks from
     key_mask:str=None, # PNG of the object in the key frame (white on black); carried to every frame
     render:str='auto', # frames to render, score and preview: 'auto' (every frame up to 8 M pixels, else an even sample), 'all', or a count
+    deterministic:bool=False, # GPU: PyTorch's deterministic algorithms where they exist (the hash grids' scatter-adds stay non-deterministic)
     codecs:str='', # after the fit, a codec experiment in OUT/codec: e.g. 'x264,x265,atlas' ('atlas': this run's layered atlas); '' for none
     fresh:bool=False, # start over even if the output folder has a checkpoint
     progress:bool=True, # progress bars
@@ -472,14 +473,12 @@ def run_pipeline(
     params['out_dir'] = str(out)
     with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)
     if not fresh and (out/'checkpoint.pt').is_file() and (out/'record.json').is_file():   # resuming: the same input, and say what else changed
-        from npr_lib.reproduce import read_record, changed_input, environment_record
+        from npr_lib.reproduce import read_record, changed_input, version_note
         old = read_record(out)
         why = old.get('input') and changed_input(old['input'], video.source)
         if why: raise ValueError(f"{out}: its checkpoint was fitted to another input ({why}); pass fresh=True (--fresh) to start over, or another output folder")
-        then, now = old.get('environment') or {}, environment_record()
-        moved = [f"{k} {then.get(k)} → {now.get(k)}" for k in ('npr_lib', 'python') if then.get(k) != now.get(k)]
-        moved += [f"{k} {(then.get('packages') or {}).get(k)} → {v}" for k, v in now['packages'].items() if (then.get('packages') or {}).get(k) != v]
-        if moved: log(f"note: resuming {out}, made with other versions: {', '.join(moved)}")
+        note = version_note(out)
+        if note: log(f"note: resuming: {note}")
     video, train_flow, pre = preprocess_clip(video, out, flow=flow, flow_method=flow_method, key_frame=key_frame, key_mask=key_mask,
                                              config=config, progress=progress, flow_gaps=flow_gaps, timings=t)
     for note in pre['notes']: log(note)
@@ -491,7 +490,8 @@ def run_pipeline(
         outputs['input_video'], spherical = input_video(video, out)
     flow_handed, train_flow = [train_flow], None   # handed over, so the flow is freed when training ends, before rendering
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
-                   resume=not fresh, progress=progress, flow=flow_handed.pop(), timings=t, render=render)
+                   resume=not fresh, progress=progress, flow=flow_handed.pop(), timings=t, render=render,
+                   **({'deterministic': True} if deterministic else {}))
     outputs.update({name.split('.')[0]: out/name for name in ('reconstruction.mp4', 'input_vs_reconstruction.mp4', 'training_curve.png', 'metrics.json')})
     outputs['reconstruction_figure'] = out/'reconstruction.png'   # drawn by `write_run` from a frame it rendered anyway
     codec = None

@@ -167,6 +167,9 @@ class Trainer:
         self.clip_signature = dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)
         t = self.cfg
         use_flow = flow is not None and bool(self.weights['flow'] or self.weights['alpha_flow'])
+        if t.get('deterministic'):   # raises nothing: ops without a deterministic version (index_add_ on CUDA) only warn
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            torch.backends.cudnn.benchmark = False
         self.sampler = Sampler(clip, dev, t['batch_size'], t['aux_fraction'], t['sphere_uniform'], flow if use_flow else None, t['seed'])
         torch.manual_seed(t['seed'])
         self.model = LayeredAtlas(clip.N, clip.K, self.config['model'], device=dev, backend=self.config['backend'],

@@ -7,7 +7,7 @@ import papermill as pm
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT/"nbs"/"pipeline.ipynb"
 PARAMS = {"clip": '"synthetic"', "scale": "1.0", "frames": "None", "out_dir": '"outputs/synthetic"', "device": '"auto"',
-          "config": '"fast"', "minutes": "10.0", "steps": "None", "seed": "0", "flow": "True", "flow_method": '"dis"', "flow_gaps": "None", "render": '"auto"',
+          "config": '"fast"', "minutes": "10.0", "steps": "None", "seed": "0", "flow": "True", "flow_method": '"dis"', "flow_gaps": "None", "render": '"auto"', "deterministic": "False",
           "key_frame": "None", "key_mask": "None", "codecs": '""'}
 FILES = ["pipeline.ipynb", "summary.json", "frames_masks.png", "viewports.png", "mask_coverage.png", "input_360.mp4",
          "metrics.json", "reconstruction.mp4", "input_vs_reconstruction.mp4", "training_curve.png", "reconstruction.png"]
