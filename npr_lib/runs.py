@@ -19,11 +19,12 @@ from .bake import BakeWriter
 
 
 # %% auto #0
-__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'reconstruction_figure', 'write_run', 'fit_clip',
-           'load_model', 'read_run', 'run_source', 'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip',
-           'render_run', 'available_memory', 'memory_estimate', 'check_memory', 'clip_label', 'check_clip',
-           'clip_figures', 'input_video', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook',
-           'run_notebook', 'summary_table', 'codec_table', 'find_clips', 'batch_runs']
+__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'RESUME_KEYS', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'reconstruction_figure',
+           'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source', 'run_frame_numbers', 'open_run_clip',
+           'open_run', 'check_run_clip', 'render_run', 'available_memory', 'memory_estimate', 'check_memory',
+           'check_fit_request', 'clip_label', 'check_clip', 'clip_figures', 'input_video', 'run_pipeline', 'RunError',
+           'project_root', 'pipeline_notebook', 'run_notebook', 'summary_table', 'codec_table', 'find_clips',
+           'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #5e7a1c0d
 def _save_fig(fig, path:Path)->Path:
@@ -344,6 +345,50 @@ def check_memory(
                           f"use --scale {math.floor(s_fit*100)/100:g} or --frames {max(n_fit, 0)} (or free memory)")
     return dict(est, available=int(free))
 
+RESUME_KEYS = ('clip', 'scale', 'frames', 'seed', 'config', 'flow', 'flow_method', 'flow_gaps', 'key_frame', 'key_mask')   # what a resumed fit must share
+
+def check_fit_request(
+    clip:str|Path, # clip folder or video file, or 'synthetic'
+    out:Path, # the output folder
+    scale:float=1.0, # downscale factor
+    frames=None, # frame selection
+    minutes:float|None=10., # time budget
+    steps:int|None=None, # step budget
+    seed:int=0, # the synthetic clip's seed
+    fresh:bool=False, # start over (then an earlier run in `out` does not matter)
+    params:dict|None=None, # the call's parameters, compared with the record of a run to resume
+):
+    "Every check of a fit that needs no decoding, before any work: budgets, scale, frame selection, frame size, the output folder, and whether a run there can be resumed."
+    finite = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    if not (finite(scale) and scale > 0): raise ValueError(f"scale: {scale!r}; give a finite factor > 0 (0.5 → half the size)")
+    if steps is not None and not (isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1):
+        raise ValueError(f"steps: {steps!r}; give a whole number of training steps ≥ 1 (or leave it out and give minutes)")
+    if steps is None and not (finite(minutes) and minutes > 0): raise ValueError(f"minutes: {minutes!r}; give a finite time budget > 0 in minutes (or steps)")
+    sel = frames_selection(frames)
+    if str(clip) != 'synthetic' and isinstance(sel, tuple) and sel[1] is not None:
+        from npr_lib.clip import validate_clip_folder
+        n = validate_clip_folder(clip).n_frames
+        if n is not None and sel[1] > n: raise ValueError(f"{clip}: frames {frames!r} asks for frames up to {sel[1]}, the clip has {n}; give at most {n}")
+    N, H, K = _clip_shape(clip, scale, frames, seed)
+    if H < 16: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; at least 16 are needed (SSIM, the hash grids); use a larger --scale")
+    if H % 2: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; videos need an even height — use a scale that gives {H - 1} or {H + 1} rows")
+    if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder; give another --out")
+    if fresh or not (out/'checkpoint.pt').is_file(): return
+    rec = out/'record.json'
+    if rec.is_file() and params is not None:
+        from npr_lib.reproduce import read_record
+        old = read_record(out).get('parameters') or {}
+        same = lambda k: (str(Path(old.get(k)).resolve()) == str(Path(params.get(k)).resolve())) if k == 'clip' and old.get(k) not in (None, 'synthetic') and params.get(k) != 'synthetic' else old.get(k) == params.get(k)
+        diff = [f"{k} {old.get(k)!r} → {params.get(k)!r}" for k in RESUME_KEYS if not same(k)]
+        if diff: raise ValueError(f"{out}: holds a fit made with other settings ({'; '.join(diff)}); resuming would mix them — "
+                                  f"pass --fresh to start over there, or choose another --out")
+    else:   # an older run without a record: at least the clip's size must agree
+        st = _read_checkpoint(out/'checkpoint.pt')
+        c = st.get('clip', {})
+        if (c.get('N'), c.get('H'), c.get('K')) != (N, H, K):
+            raise ValueError(f"{out}: holds a fit of {c.get('N')} frames {c.get('H')} rows high with {c.get('K')} objects, this clip loads as {N} frames "
+                             f"{H} rows high with {K}; pass --fresh to start over there, or choose another --out")
+
 # %% ../nbs/14_runs.ipynb #0103c57a
 def clip_label(
     clip:str|Path, # clip path or 'synthetic'
@@ -467,8 +512,9 @@ def run_pipeline(
     if key_mask is not None and not Path(key_mask).is_file(): raise FileNotFoundError(f"{key_mask}: key mask not found")
     codec_names = _pipeline_codecs(codecs)
     eval_frames(1, 1, 1, render)   # a malformed choice fails here too
-    memory = check_memory(clip, scale, frames, config, flow=flow, flow_gaps=flow_gaps, seed=seed)   # before anything is decoded
     out = Path(out_dir or Path('outputs')/clip_label(clip))
+    check_fit_request(clip, out, scale, frames, minutes, steps, seed, fresh, params)   # budgets, sizes, the folder, a run to resume
+    memory = check_memory(clip, scale, frames, config, flow=flow, flow_gaps=flow_gaps, seed=seed)   # before anything is decoded
     out.mkdir(parents=True, exist_ok=True)
     params['out_dir'] = str(out)
     with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)

@@ -1,0 +1,110 @@
+"""Reliability catalogue (issue "Reliability and security"): bad requests are refused with one line that names
+the problem, before any work, and nothing a user made is lost or changed. More cases live beside their code:
+nbs/12_train.ipynb (Ctrl-C saves, a hard kill's temporary file is cleaned), nbs/14b_reproduce.ipynb (a changed
+input refuses a resume), nbs/13a_bake.ipynb (a stale bake is never used), nbs/10_model.ipynb (object names that
+would become paths)."""
+import io, json, os, pickle, contextlib
+from pathlib import Path
+import pytest
+import torch
+
+from npr_lib.cli import main
+
+
+def npr(*args)->tuple[int,str]:
+    "Run `npr ARGS`: (exit status, stderr)."
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()): code = main([str(a) for a in args])
+    return code, err.getvalue()
+
+
+def snapshot(folder:Path)->dict:
+    "Every file under `folder` with its bytes: to show that nothing changed."
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob('*')) if p.is_file()} if folder.exists() else {}
+
+
+@pytest.mark.parametrize('args,says', [
+    (['--scale', 'inf'], 'scale'), (['--scale', '0'], 'scale'), (['--scale', '-1'], 'scale'), (['--scale', 'nan'], 'scale'),
+    (['--minutes', '-1'], 'minutes'), (['--minutes', 'inf'], 'minutes'), (['--minutes', '0'], 'minutes'),
+    (['--steps', '0'], 'steps'), (['--steps', '-5'], 'steps'),
+    (['--scale', '0.1'], 'at least 16'),                              # 13-row frames: too small for SSIM and the grids
+    (['--config', 'fastest'], 'fastest'), (['--render', 'some'], "'auto'"),
+])
+def test_fit_refuses_bad_options_before_work(tmp_path, args, says):
+    code, err = npr('fit', 'synthetic', '--out', tmp_path/'run', '--quiet', *args)
+    assert code == 1 and says in err and err.count('\n') == 1, err
+    assert not (tmp_path/'run').exists(), "nothing may be written for a refused request"
+
+
+def test_fit_refuses_more_frames_than_the_clip_has(tmp_path, shared_clips):
+    code, err = npr('fit', shared_clips/'Tram', '--frames', '999', '--scale', '0.125', '--out', tmp_path/'run', '--quiet')
+    assert code == 1 and 'the clip has 30' in err, err
+    assert not (tmp_path/'run').exists()
+
+
+def test_fit_refuses_odd_height(tmp_path, shared_clips):
+    code, err = npr('fit', shared_clips/'Tram', '--scale', '0.0354', '--out', tmp_path/'run', '--quiet')   # 480 rows · 0.0354 → 17
+    assert code == 1 and 'even height' in err, err
+    assert not (tmp_path/'run').exists()
+
+
+def test_out_that_is_a_file(tmp_path):
+    f = tmp_path/'notes.txt'; f.write_text('mine')
+    code, err = npr('fit', 'synthetic', '--out', f, '--steps', '2', '--quiet')
+    assert code == 1 and 'is a file' in err, err
+    assert f.read_text() == 'mine'
+
+
+@pytest.fixture(scope='module')
+def small_run(tmp_path_factory):
+    "A tiny fitted run of the synthetic clip (2 steps)."
+    out = tmp_path_factory.mktemp('rel')/'run'
+    code, err = npr('fit', 'synthetic', '--scale', '0.125', '--frames', '4', '--steps', '2', '--out', out, '--quiet')
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize('args,says', [
+    (['--scale', '0.125', '--frames', '4', '--seed', '1'], 'seed'), (['--scale', '0.125', '--frames', '3'], 'frames'),
+    (['--scale', '0.125', '--frames', '4', '--no-flow'], 'flow'), (['--scale', '0.25', '--frames', '4'], 'scale')])
+def test_resume_with_other_settings_is_refused(small_run, args, says):
+    before = snapshot(small_run)
+    code, err = npr('fit', 'synthetic', *args, '--steps', '4', '--out', small_run, '--quiet')
+    assert code == 1 and says in err and '--fresh' in err, err
+    assert snapshot(small_run) == before, "a refused resume changed the run folder"
+
+
+def test_crafted_checkpoint_runs_no_code(tmp_path, small_run):
+    "A checkpoint carrying a pickled object whose __reduce__ would create a file: refused, nothing created."
+    run = tmp_path/'evil'
+    run.mkdir()
+    for f in ('run.json', 'record.json'): (run/f).write_bytes((small_run/f).read_bytes())
+    marker = tmp_path/'pwned'
+    class Evil:
+        def __reduce__(self): return (open, (str(marker), 'w'))
+    st = torch.load(small_run/'checkpoint.pt', weights_only=True)
+    st['extra'] = Evil()
+    with open(run/'checkpoint.pt', 'wb') as fh: torch.save(st, fh)
+    code, err = npr('edit', run, '--text', 'x', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and 'not a readable npr_lib checkpoint' in err, err
+    assert not marker.exists() and not (tmp_path/'edit').exists()
+    code, err = npr('bake', run, '--quiet')
+    assert code == 1 and not marker.exists()
+
+
+def test_object_name_from_run_json_never_becomes_a_path(tmp_path, small_run):
+    run = tmp_path/'run'
+    run.mkdir()
+    for f in ('checkpoint.pt', 'record.json'): (run/f).write_bytes((small_run/f).read_bytes())
+    meta = json.loads((small_run/'run.json').read_text())
+    meta['object_names'] = ['../../../../' + str(tmp_path/'escaped').lstrip('/')] + meta['object_names'][1:]
+    (run/'run.json').write_text(json.dumps(meta))
+    code, err = npr('edit', run, '--layer', '1', '--text', 'x', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and 'file names' in err, err
+    assert not list(tmp_path.glob('escaped*')) and not (tmp_path/'edit').exists()
+
+
+def test_reproduce_without_record(tmp_path):
+    (tmp_path/'run').mkdir()
+    code, err = npr('reproduce', tmp_path/'run')
+    assert code == 1 and 'no record' in err, err
