@@ -81,7 +81,7 @@ def main(
     name = args.pop('command')
     for k in ('pdb', 'xtra'): args.pop(k, None)
     try: res = COMMANDS[name][0](**args)
-    except (FileNotFoundError, ValueError, CommandError, RunError) as e:
+    except (OSError, ValueError, MemoryError, CommandError, RunError) as e:   # disk full, read-only, not a folder, too big: one line
         if os.environ.get('NPR_DEBUG'): raise
         print(f"npr {name}: error: {e}", file=sys.stderr)
         return 1

@@ -22,7 +22,7 @@ from .model import LayeredAtlas, composite_weights, layer_names, layer_index
 from .files import atomic_write_text
 
 # %% auto #0
-__all__ = ['load_rgba', 'text_image', 'as_rgba', 'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv',
+__all__ = ['MAX_IMAGE_PIXELS', 'load_rgba', 'text_image', 'as_rgba', 'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv',
            'checkerboard_texture', 'recolour', 'composite_over', 'resize_texture', 'equirect_to_strip',
            'strip_to_equirect', 'load_atlas_edit', 'prefilter_texture', 'render_edited', 'frame_edit_to_atlas',
            'atlas_coverage', 'export_atlases', 'write_edit', 'edit_run', 'edit_from_options']
@@ -54,9 +54,23 @@ def load_rgba(
         p = Path(path); name = str(p)
         if not p.is_file(): raise FileNotFoundError(f"{p}: no such image file")
         data = np.fromfile(p, np.uint8)
+    _check_image_size(name, data)
     a = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if a is None: raise ValueError(f"{name}: not a readable image (PNG or JPEG expected)")
     return _as_rgba(a, name)
+
+MAX_IMAGE_PIXELS = 64_000_000 # pictures larger than this are refused from their header, before decoding (8000×8000 RGBA is 1 GB as floats)
+
+def _check_image_size(name:str, data:np.ndarray):
+    "Refuse, from its PNG or JPEG header, a picture too large to decode safely."
+    import io
+    from npr_lib.clip import _png_size, _jpeg_size, _PNG_SIG, ClipError
+    head = bytes(data[:33])
+    try: hw = _png_size(name, head) if head.startswith(_PNG_SIG) else _jpeg_size(name, io.BytesIO(data.tobytes())) if head.startswith(b'\xff\xd8') else None
+    except ClipError as e: raise ValueError(str(e)) from None
+    if hw and hw[0]*hw[1] > MAX_IMAGE_PIXELS:
+        raise ValueError(f"{name}: a {hw[1]}×{hw[0]} picture ({hw[0]*hw[1]/1e6:.0f} M pixels); pictures over {MAX_IMAGE_PIXELS/1e6:.0f} M pixels "
+                         f"are refused before decoding — resize it first")
 
 def text_image(
     text:str, # the text (one line)
@@ -669,6 +683,7 @@ def edit_from_options(
     from npr_lib.runs import read_run, run_frame_numbers
     from npr_lib.config import resolve_device
     run = read_run(run_dir)
+    if not 16 <= atlas_height <= 8192: raise ValueError(f"--atlas-height {atlas_height}: give a texture height between 16 and 8192 rows")
     images = [load_rgba(stamp)] if stamp else []
     if from_json is not None:
         if stamp or text: raise ValueError(f"{from_json}: --from-json brings its own picture; leave out --stamp and --text")

@@ -373,6 +373,11 @@ def check_fit_request(
     if H < 16: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; at least 16 are needed (SSIM, the hash grids); use a larger --scale")
     if H % 2: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; videos need an even height — use a scale that gives {H - 1} or {H + 1} rows")
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder; give another --out")
+    if params and (params.get('key_frame') is not None or params.get('key_mask') is not None):   # carried masks are written to OUT/masks
+        if str(clip) != 'synthetic' and out.resolve() == Path(clip).resolve():
+            raise ValueError(f"{out}: is the clip folder itself; masks carried from a key mask would replace the clip's own — give another --out")
+        if not fresh and (out/'masks').is_dir() and any((out/'masks').iterdir()) and not (out/'checkpoint.pt').is_file():
+            raise ValueError(f"{out/'masks'}: holds masks already; they would be replaced by the carried ones — pass --fresh to replace them, or another --out")
     if fresh or not (out/'checkpoint.pt').is_file(): return
     rec = out/'record.json'
     if rec.is_file() and params is not None:

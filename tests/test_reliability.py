@@ -108,3 +108,49 @@ def test_reproduce_without_record(tmp_path):
     (tmp_path/'run').mkdir()
     code, err = npr('reproduce', tmp_path/'run')
     assert code == 1 and 'no record' in err, err
+
+
+def _png_header(w:int, h:int)->bytes:
+    "A PNG whose header claims w×h RGBA pixels (and holds none)."
+    import struct, zlib
+    ihdr = b'IHDR' + struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0)
+    iend = b'IEND'
+    chunk = lambda c: struct.pack('>I', len(c) - 4) + c + struct.pack('>I', zlib.crc32(c))
+    return b'\x89PNG\r\n\x1a\n' + chunk(ihdr) + chunk(iend)
+
+
+def test_huge_picture_refused_from_its_header(tmp_path, small_run):
+    (tmp_path/'huge.png').write_bytes(_png_header(60000, 30000))
+    code, err = npr('edit', small_run, '--stamp', tmp_path/'huge.png', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and '60000×30000' in err and 'resize' in err, err
+    assert not (tmp_path/'edit').exists()
+
+
+def test_atlas_height_out_of_range(tmp_path, small_run):
+    code, err = npr('edit', small_run, '--text', 'x', '--atlas-height', '0', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and '--atlas-height 0' in err, err
+    assert not (tmp_path/'edit').exists()
+
+
+def test_too_big_for_memory_is_one_line(tmp_path):
+    code, err = npr('fit', 'synthetic', '--scale', '80', '--out', tmp_path/'run', '--quiet')
+    assert code == 1 and '--scale' in err and err.count('\n') == 1, err
+    assert not (tmp_path/'run').exists()
+
+
+@pytest.fixture
+def folder_clip(tmp_path):
+    from npr_lib.synthetic import make_synthetic, save_npr_layout
+    clip, _ = make_synthetic(H=16, n_frames=4, n_objects=1)
+    return save_npr_layout(clip, tmp_path/'clip')
+
+
+def test_key_mask_never_replaces_a_clips_masks(folder_clip, tmp_path):
+    before = snapshot(folder_clip)
+    code, err = npr('fit', folder_clip, '--key-frame', '2', '--steps', '2', '--out', folder_clip, '--quiet')
+    assert code == 1 and 'clip folder itself' in err, err
+    assert snapshot(folder_clip) == before
+    out = tmp_path/'run'; (out/'masks').mkdir(parents=True); (out/'masks'/'00001.png').write_bytes(b'mine')
+    code, err = npr('fit', folder_clip, '--key-frame', '2', '--steps', '2', '--out', out, '--quiet')
+    assert code == 1 and '--fresh' in err, err
+    assert (out/'masks'/'00001.png').read_bytes() == b'mine'
