@@ -154,3 +154,44 @@ def test_key_mask_never_replaces_a_clips_masks(folder_clip, tmp_path):
     code, err = npr('fit', folder_clip, '--key-frame', '2', '--steps', '2', '--out', out, '--quiet')
     assert code == 1 and '--fresh' in err, err
     assert (out/'masks'/'00001.png').read_bytes() == b'mine'
+
+
+FIT_SCRIPT = r'''
+import sys, torch
+from npr_lib.synthetic import make_synthetic
+from npr_lib.model import get_model_config
+from npr_lib.train import Trainer
+torch.manual_seed(0)
+clip, _ = make_synthetic(H=16, n_frames=4, n_objects=1)
+small = {k: {'encoding': {'log2_hashmap_size': 10, 'n_levels': 4}} for k in ('atlas', 'foreground_atlas', 'alpha')}
+t = Trainer(clip, get_model_config('fast', **small), out_dir=sys.argv[1], batch_size=256, init_camera=False, checkpoint_minutes=0.0003)
+if t.resume(): print('resumed', t.step, flush=True)
+print('fitting', flush=True)
+t.fit(steps=60, progress=False)
+print('done', t.step, flush=True)
+'''
+
+def test_kill_9_at_random_points_then_resume_matches(tmp_path):
+    "A fit killed with SIGKILL at random moments (checkpoints written almost every step, so some kills land mid-write), "
+    "rerun each time until it finishes: the same final parameters as a fit never interrupted."
+    import random, signal, subprocess, sys, time
+    script = tmp_path/'fit.py'; script.write_text(FIT_SCRIPT)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    run = lambda out: subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE, text=True, env=env)
+    ref = run(tmp_path/'ref'); assert ref.wait(300) == 0
+    rng, kills, out = random.Random(0), 0, tmp_path/'faulted'
+    for attempt in range(12):
+        p = run(out)
+        line = p.stdout.readline()
+        while line and not line.startswith('fitting'): line = p.stdout.readline()
+        if attempt < 8:
+            time.sleep(rng.uniform(0.05, 0.6))
+            if p.poll() is None: p.send_signal(signal.SIGKILL); kills += 1
+        p.wait(300)
+        if p.returncode == 0: break
+    assert p.returncode == 0 and kills >= 3, (p.returncode, kills)
+    a = torch.load(tmp_path/'ref'/'checkpoint.pt', weights_only=True)
+    b = torch.load(out/'checkpoint.pt', weights_only=True)
+    assert a['step'] == b['step'] == 60
+    assert all(torch.equal(a['model'][k], b['model'][k]) for k in a['model']), f"differs after {kills} kills"
+    assert not list(out.glob('.checkpoint.*')), "a temporary checkpoint was left behind"
