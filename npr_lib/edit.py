@@ -19,7 +19,7 @@ from .bake import Bake
 from .encodings import tune_cpu_malloc
 from .image import premultiply, unpremultiply, save_png
 from .model import LayeredAtlas, composite_weights, layer_names, layer_index
-from .files import atomic_write_text
+from .files import atomic_write_text, atomic_folder
 
 # %% auto #0
 __all__ = ['MAX_IMAGE_PIXELS', 'load_rgba', 'text_image', 'as_rgba', 'stamp_texture', 'seam_steps', 'hsv_to_rgb', 'rgb_to_hsv',
@@ -576,6 +576,9 @@ def edit_run(
     if bake not in ('auto', 'yes', 'no'): raise ValueError(f"bake: {bake!r}; use 'auto', 'yes' or 'no'")
     run_dir = Path(run_dir)
     src = clip
+    final = Path(out_dir)
+    if final.is_dir() and any(final.iterdir()) and not (final/'edit.json').is_file():
+        raise ValueError(f"{final}: holds other files (no edit.json); an edit replaces its folder whole — give a new or empty --out")
     model, clip, run = open_run(run_dir, device, src)
     from npr_lib.reproduce import version_note
     note = version_note(run_dir)
@@ -610,16 +613,18 @@ def edit_run(
     r = render_edited(baked or model, clip.frames, textures, rec, shading=shading, antialias=antialias, progress=progress)
     render_seconds = time.perf_counter() - t0
     lnames = layer_names(model, names)
-    paths = write_edit(out_dir, r['rgb'], clip.frames, fps=clip.fps, edits=textures, names=lnames)
     info = dict(run=str(run_dir.resolve()), clip=str(src), layers_edited=[lnames[l] for l in sorted(textures)],
                 recolours={lnames[l]: rc for l, rc in rec.items()}, frame_edit_frame=k, shading=shading, antialias=antialias,
                 frames=clip.N, height=clip.H, width=clip.W, rendered_from='bake' if baked else 'networks',
                 render_seconds=round(render_seconds, 3), bake_seconds=bake_seconds, bake_status_before=status)
-    paths['edit_json'] = atomic_write_text(Path(out_dir)/'edit.json', json.dumps(info, indent=1))
     from npr_lib.reproduce import run_record   # what made it: versions, machine, the command, the input's fingerprint
-    rec = run_record('edit', info, clip.source, config=None, steps=None, started=started, device=str(device))
-    paths['record'] = atomic_write_text(Path(out_dir)/'record.json', json.dumps(rec, indent=1, default=str))
-    return paths
+    record = run_record('edit', info, clip.source, config=None, steps=None, started=started, device=str(device))
+    final = Path(out_dir)
+    with atomic_folder(final) as tmp:   # the video, frames, textures and JSON appear together, replacing an older edit whole
+        paths = write_edit(tmp, r['rgb'], clip.frames, fps=clip.fps, edits=textures, names=lnames)
+        paths['edit_json'] = atomic_write_text(tmp/'edit.json', json.dumps(info, indent=1))
+        paths['record'] = atomic_write_text(tmp/'record.json', json.dumps(record, indent=1, default=str))
+    return {key: final/Path(p).relative_to(tmp) for key, p in paths.items()}
 
 # %% ../nbs/15_edit.ipynb #bf06f8a8
 _PLACEMENT_KEYS = {'layer', 'lon', 'lat', 'size', 'rotation', 'text', 'image'}

@@ -6,12 +6,12 @@ Docs: https://npr-lib.github.io/npr_lib/files.html.md"""
 
 # %% ../nbs/00_files.ipynb #8d0d956a
 from __future__ import annotations
-import os, tempfile
+import os, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text']
+__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_folder']
 
 # %% ../nbs/00_files.ipynb #f1c89003
 def _umask()->int:
@@ -48,3 +48,23 @@ def atomic_write_text(
 )->Path:
     "Write `text` (UTF-8) to `path` atomically."
     return atomic_write_bytes(path, text.encode('utf-8'))
+
+# %% ../nbs/00_files.ipynb #65bd3bd7
+@contextmanager
+def atomic_folder(
+    path:str|Path, # the folder to create or replace as a whole
+):
+    "Yield a temporary folder beside `path` to fill; on success it replaces `path` (old contents gone), on failure it is removed."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir(): raise NotADirectoryError(f"{path}: is a file, not a folder")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix='.tmp', dir=path.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        old = path.parent/f".{path.name}.old-{os.getpid()}"
+        if path.exists(): os.replace(path, old)
+        os.replace(tmp, path)
+        if old.exists(): shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)

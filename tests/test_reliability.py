@@ -195,3 +195,16 @@ def test_kill_9_at_random_points_then_resume_matches(tmp_path):
     assert a['step'] == b['step'] == 60
     assert all(torch.equal(a['model'][k], b['model'][k]) for k in a['model']), f"differs after {kills} kills"
     assert not list(out.glob('.checkpoint.*')), "a temporary checkpoint was left behind"
+
+
+def test_edit_never_replaces_a_folder_of_other_files(tmp_path, small_run):
+    out = tmp_path/'mine'; out.mkdir(); (out/'notes.txt').write_text('mine')
+    code, err = npr('edit', small_run, '--text', 'x', '--out', out, '--quiet')
+    assert code == 1 and 'holds other files' in err, err
+    assert [p.name for p in out.iterdir()] == ['notes.txt']
+    code, err = npr('edit', small_run, '--text', 'x', '--out', tmp_path/'e', '--quiet'); assert code == 0, err
+    first = snapshot(tmp_path/'e')
+    code, err = npr('edit', small_run, '--text', 'y', '--out', tmp_path/'e', '--quiet'); assert code == 0, err   # an older edit is replaced whole
+    second = snapshot(tmp_path/'e')
+    assert set(first) == set(second) and first['edit.json'] != second['edit.json'] or first != second
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('.')) == []   # no temporary or old folder left
