@@ -59,7 +59,7 @@ def load_rgba(
     if a is None: raise ValueError(f"{name}: not a readable image (PNG or JPEG expected)")
     return _as_rgba(a, name)
 
-MAX_IMAGE_PIXELS = 64_000_000 # pictures larger than this are refused from their header, before decoding (8000×8000 RGBA is 1 GB as floats)
+MAX_IMAGE_PIXELS = 40_000_000 # pictures larger are refused from their header, before decoding: an 8192×4096 painted atlas passes, an 8000×8000 stamp (1 GB as floats) does not
 
 def _check_image_size(name:str, data:np.ndarray):
     "Refuse, from its PNG or JPEG header, a picture too large to decode safely."

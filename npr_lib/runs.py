@@ -19,12 +19,12 @@ from .bake import BakeWriter
 
 
 # %% auto #0
-__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'RESUME_KEYS', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS', 'reconstruction_figure',
-           'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source', 'run_frame_numbers', 'open_run_clip',
-           'open_run', 'check_run_clip', 'render_run', 'available_memory', 'memory_estimate', 'check_memory',
-           'check_fit_request', 'clip_label', 'check_clip', 'clip_figures', 'input_video', 'run_pipeline', 'RunError',
-           'project_root', 'pipeline_notebook', 'run_notebook', 'summary_table', 'codec_table', 'find_clips',
-           'batch_runs']
+__all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'RESUME_KEYS', 'CHECK_WARNINGS', 'NOTEBOOK_SKIPS', 'SUMMARY_KEYS',
+           'reconstruction_figure', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source',
+           'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'render_run', 'available_memory',
+           'memory_estimate', 'check_memory', 'check_fit_request', 'clip_label', 'check_clip', 'clip_figures',
+           'input_video', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
+           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
 
 # %% ../nbs/14_runs.ipynb #5e7a1c0d
 def _save_fig(fig, path:Path)->Path:
@@ -418,6 +418,12 @@ def check_clip(
     }
     return checks, [k for k, ok in checks.items() if not ok]
 
+CHECK_WARNINGS = {'has_masks': "no masks: the fit has a background layer only",
+                  'masks_in_every_frame': "an object's mask is empty in some frames: that object is learnt only where it is drawn (`npr info` lists the frames)",
+                  'masks_not_everything': "a mask covers 90 % of the frame or more: is it inverted (the object should be white)?",
+                  'masks_binary': "masks are not binary", 'frames_in_0_1': "frame values outside [0, 1]",
+                  'two_to_one': "frames are not 2:1 (equirectangular)", 'at_least_2_frames': "a single frame"} # what a failed check means, as logged
+
 # %% ../nbs/14_runs.ipynb #1881c540
 def _pipeline_codecs(
     codecs:str, # comma-separated codec names, or ''
@@ -537,6 +543,7 @@ def run_pipeline(
     with t('figures'):
         summary = clip_summary(video)
         checks, warnings = check_clip(video, summary)
+        for w in warnings: log(f"warning: {video.name}: {CHECK_WARNINGS.get(w, w)}")
         outputs = clip_figures(video, out)
         outputs['input_video'], spherical = input_video(video, out)
     flow_handed, train_flow = [train_flow], None   # handed over, so the flow is freed when training ends, before rendering

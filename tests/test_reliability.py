@@ -208,3 +208,21 @@ def test_edit_never_replaces_a_folder_of_other_files(tmp_path, small_run):
     second = snapshot(tmp_path/'e')
     assert set(first) == set(second) and first['edit.json'] != second['edit.json'] or first != second
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('.')) == []   # no temporary or old folder left
+
+
+def test_8000_square_stamp_refused(tmp_path, small_run):
+    (tmp_path/'big.png').write_bytes(_png_header(8000, 8000))
+    code, err = npr('edit', small_run, '--stamp', tmp_path/'big.png', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and '8000×8000' in err, err
+
+
+def test_empty_masks_are_warned_about(tmp_path):
+    from npr_lib.synthetic import make_synthetic, save_npr_layout
+    clip, _ = make_synthetic(H=16, n_frames=4, n_objects=1)
+    folder = save_npr_layout(clip, tmp_path/'clip')
+    import cv2, numpy as np
+    for f in (folder/'masks').glob('*.png'): cv2.imwrite(str(f), np.zeros((16, 32), np.uint8))   # all black
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(['fit', str(folder), '--steps', '2', '--out', str(tmp_path/'run'), '--quiet'])
+    assert code == 0 and "mask is empty in some frames" in out.getvalue(), out.getvalue()[-2000:]
