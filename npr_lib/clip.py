@@ -6,7 +6,7 @@ Docs: https://npr-lib.github.io/npr_lib/clip.html.md"""
 
 # %% ../nbs/02_clip.ipynb #2f5141f1
 from __future__ import annotations
-import os, re, json, struct, zlib, hashlib, tempfile
+import os, re, sys, json, struct, zlib, hashlib, tempfile
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -609,7 +609,7 @@ def load_clip(
     vfps = cf.fps or 30.0
     if fn is not None:
         try: _atomic_save_npz(fn, frames=rgb, masks=m, fps=np.float64(vfps), name=np.str_(cf.name), object_names=np.array(list(cf.masks), dtype=str))
-        except OSError as e: print(f"npr_lib: could not write clip cache {fn}: {e}")
+        except OSError as e: print(f"npr_lib: could not write clip cache {fn}: {e}", file=sys.stderr)   # stderr: stdout may be JSON
     return _clip_from_uint8(rgb, m, fps=vfps if fps is None else fps, name=cf.name, object_names=list(cf.masks), **meta)
 
 # %% ../nbs/02_clip.ipynb #a379d2d2
@@ -649,7 +649,7 @@ def open_clip(
 def clip_summary(
     clip:Clip, # the clip
 )->dict: # JSON-ready summary
-    "Frames, size, frame rate and, per object, mask coverage and the frames where the mask is empty."
+    "Frames, size, frame rate and, per object, mask coverage and the frames where the mask is empty (by their numbers, as in the file names)."
     from npr_lib.geometry import latitude_weights
     w = latitude_weights(clip.H, clip.device)[:, None]
     w = w/(w.sum()*clip.W)
@@ -659,7 +659,8 @@ def clip_summary(
         m = clip.mask_data[s:s + 16].float(); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
     pix, sph = torch.cat(pix), torch.cat(sph)   # (N, K) per frame and object
     objects = {name: dict(pixel_coverage=round(pix[:, k].mean().item(), 5), sphere_coverage=round(sph[:, k].mean().item(), 5),
-                          empty_frames=(pix[:, k] == 0).nonzero()[:, 0].tolist()) for k, name in enumerate(clip.object_names)}
+                          empty_frames=[clip.numbers[i] for i in (pix[:, k] == 0).nonzero()[:, 0].tolist()])   # numbered as the files are
+               for k, name in enumerate(clip.object_names)}
     return dict(name=clip.name, frames=clip.N, height=clip.H, width=clip.W, fps=clip.fps, seconds=round(clip.N/clip.fps, 3),
                 mean_color=[round(v, 4) for v in (color/(clip.N*clip.H*clip.W)).tolist()], objects=objects)
 

@@ -6,7 +6,7 @@ Docs: https://npr-lib.github.io/npr_lib/flow.html.md"""
 
 # %% ../nbs/05_flow.ipynb #a2491df9
 from __future__ import annotations
-import json, math, hashlib
+import json, math, sys, hashlib
 from pathlib import Path
 import numpy as np
 import cv2
@@ -338,7 +338,7 @@ def flow_for_clip(
         except ValueError: pass   # unreadable or stale: compute again and overwrite
     flow = compute_flow(rgb, method, gap, pad_fraction, progress, fb_thresh, photo_thresh, raft_weights, stride)
     try: save_flow(flow, fn, params)
-    except OSError as e: print(f"npr_lib: could not write flow cache {fn}: {e}")
+    except OSError as e: print(f"npr_lib: could not write flow cache {fn}: {e}", file=sys.stderr)   # stderr: stdout may be JSON
     return flow
 
 # %% ../nbs/05_flow.ipynb #e22957d4

@@ -226,3 +226,18 @@ def test_empty_masks_are_warned_about(tmp_path):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(['fit', str(folder), '--steps', '2', '--out', str(tmp_path/'run'), '--quiet'])
     assert code == 0 and "mask is empty in some frames" in out.getvalue(), out.getvalue()[-2000:]
+
+
+def test_info_numbers_empty_frames_as_the_files_are(tmp_path):
+    "A clip whose frames are numbered from 1: the empty frames `npr info` lists are the files' numbers, and its JSON stays JSON."
+    from npr_lib.synthetic import make_synthetic, save_npr_layout
+    import cv2, numpy as np
+    clip, _ = make_synthetic(H=16, n_frames=4, n_objects=1)
+    folder = save_npr_layout(clip, tmp_path/'clip')
+    cv2.imwrite(str(folder/'masks'/'00003.png'), np.zeros((16, 32), np.uint8))   # the third file's mask is empty
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()): code = main(['info', str(folder), '--as-json'])
+    assert code == 0, out.getvalue()
+    s = json.loads(out.getvalue())
+    objects = s['objects'] if 'objects' in s else s['summary']['objects']
+    assert list(objects.values())[0]['empty_frames'] == [3], objects
