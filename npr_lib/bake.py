@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from .files import atomic_write_text
+from .files import atomic_write_text, file_sha1
 from .geometry import unit_to_lonlat, wrap_lon
 from .progress import progress_bar
 
 # %% auto #0
-__all__ = ['BAKE_VERSION', 'encode_coords', 'texture_pixels', 'checkpoint_fingerprint', 'BakeWriter', 'Bake', 'bake_status',
-           'open_bake', 'bake_run']
+__all__ = ['BAKE_VERSION', 'encode_coords', 'texture_pixels', 'BakeWriter', 'Bake', 'bake_status', 'open_bake', 'bake_run']
 
 # %% ../nbs/13a_bake.ipynb #bk060000
 BAKE_VERSION = 1
@@ -41,16 +40,6 @@ def texture_pixels(
     c = torch.from_numpy(np.asarray(c, np.float32)) if not isinstance(c, Tensor) else c.float()
     return c[0]*(W/_S) - 0.5, c[1]*(H/_T) - 0.5
 
-# %% ../nbs/13a_bake.ipynb #bk100000
-def checkpoint_fingerprint(
-    path:str|Path, # a run's checkpoint.pt
-)->str: # hex SHA-1 of its bytes
-    "What ties a bake to the model it came from."
-    h = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
-
 # %% ../nbs/13a_bake.ipynb #bk120000
 _ARRAYS = {'coords': (np.uint16, (2,)), 'weights': (np.float16, ()), 'shading': (np.float16, (3,))}
 
@@ -71,7 +60,7 @@ class BakeWriter:
         flush_every:int=8, # frames between manifest updates
     ):
         self.folder = Path(run_dir)/'bake'
-        self.fingerprint = fingerprint or checkpoint_fingerprint(Path(run_dir)/'checkpoint.pt')
+        self.fingerprint = fingerprint or file_sha1(Path(run_dir)/'checkpoint.pt')
         self.shape, self.flush_every = (n_frames, n_layers, H, W), flush_every
         old = _read_manifest(self.folder)
         same = (old is not None and old.get('version') == BAKE_VERSION and old.get('checkpoint') == self.fingerprint
@@ -165,7 +154,7 @@ def bake_status(
     meta = _read_manifest(run_dir/'bake')
     if meta is None: return 'none'
     ck = run_dir/'checkpoint.pt'
-    if meta.get('version') != BAKE_VERSION or not ck.is_file() or meta.get('checkpoint') != checkpoint_fingerprint(ck): return 'stale'
+    if meta.get('version') != BAKE_VERSION or not ck.is_file() or meta.get('checkpoint') != file_sha1(ck): return 'stale'
     return 'complete' if meta.get('complete') else 'partial'
 
 def open_bake(

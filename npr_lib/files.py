@@ -6,12 +6,12 @@ Docs: https://npr-lib.github.io/npr_lib/files.html.md"""
 
 # %% ../nbs/00_files.ipynb #8d0d956a
 from __future__ import annotations
-import os, shutil, tempfile
+import hashlib, os, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_folder']
+__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_folder', 'file_sha1']
 
 # %% ../nbs/00_files.ipynb #f1c89003
 def _umask()->int:
@@ -68,3 +68,13 @@ def atomic_folder(
         if old.exists(): shutil.rmtree(old, ignore_errors=True)
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/00_files.ipynb #928d9fc0
+def file_sha1(
+    path:str|Path, # any file
+)->str: # hex SHA-1 of its bytes, read 1 MB at a time
+    "A file's fingerprint: what ties a bake to its checkpoint and a run to its input files."
+    h = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()

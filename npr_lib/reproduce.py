@@ -8,7 +8,7 @@ Docs: https://npr-lib.github.io/npr_lib/reproduce.html.md"""
 from __future__ import annotations
 import datetime, hashlib, json, os, platform, subprocess, sys
 from pathlib import Path
-from .files import atomic_write_text
+from .files import atomic_write_text, file_sha1
 
 # %% auto #0
 __all__ = ['PACKAGES', 'RECORD_VERSION', 'METRICS', 'environment_record', 'input_fingerprint', 'changed_input', 'run_record',
@@ -47,12 +47,6 @@ def environment_record(
                 threads=torch.get_num_threads(), omp_num_threads=os.environ.get('OMP_NUM_THREADS'), device=str(device) if device else None, gpu=gpu)
 
 # %% ../nbs/14b_reproduce.ipynb #rp090000
-def _sha1(path:Path)->str:
-    h = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
-
 def input_fingerprint(
     source:dict, # a clip's `source`: clip (path or 'synthetic'), scale, frames, seed, masks
 )->dict: # kind, and files (relative path → SHA-1) or the synthetic clip's parameters
@@ -69,7 +63,7 @@ def input_fingerprint(
     files = list(frames)
     for masks in cf.masks.values(): files += [masks[i] for i in idx] if idx is not None and len(masks) == len(cf.frames) else list(masks)
     rel = lambda p: os.path.relpath(Path(p).resolve(), root.resolve())
-    return dict(kind=cf.layout, files={rel(p): _sha1(Path(p)) for p in files})
+    return dict(kind=cf.layout, files={rel(p): file_sha1(p) for p in files})
 
 def changed_input(
     recorded:dict, # a fingerprint from `input_fingerprint`, as recorded

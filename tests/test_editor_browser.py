@@ -55,6 +55,17 @@ def _wait_for_server(url:str, proc, log:Path, timeout:float=60.):
         time.sleep(0.5)
     raise TimeoutError(f"jupyter lab did not answer at {url} within {timeout:.0f} s:\n" + log.read_text()[-3000:])
 
+
+def _run_notebook_in_lab(page, base:str, token:str, name:str, editor_timeout:int):
+    "Open NAME in JupyterLab, wait for an idle kernel, run every cell, and wait for the editor to appear."
+    page.goto(f'{base}/lab/tree/{name}?token={token}', timeout=60_000)
+    page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
+    page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+        return k && k.status === 'idle'; }""", timeout=60_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.get_by_text('360° atlas editor').wait_for(timeout=editor_timeout)
+
 @pytest.fixture
 def browser_deps():
     if not Path(CHROMIUM).exists(): pytest.skip(f"no Chromium at {CHROMIUM}: run tests/browser_setup.sh (apt-get install chromium)")
@@ -103,14 +114,7 @@ def test_editor_in_jupyterlab(lab, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={'width': 1500, 'height': 1250})
-            page.goto(f'{base}/lab/tree/editor.ipynb?token={token}', timeout=60_000)
-            page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
-            # the kernel is up and idle before running everything
-            page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-                return k && k.status === 'idle'; }""", timeout=60_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.get_by_text('360° atlas editor').wait_for(timeout=90_000)
+            _run_notebook_in_lab(page, base, token, 'editor.ipynb', 90_000)
             apply = page.get_by_role('button', name='Apply to video')
             apply.wait_for(timeout=30_000)
             for label in ['Export', 'Layer and frame', 'Placement on the sphere', 'View direction', 'Perspective view', 'lon °', 'fov °']:
@@ -178,13 +182,7 @@ def test_editor_bake_latency(lab, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={'width': 1500, 'height': 1250})
-            page.goto(f'{base}/lab/tree/bake.ipynb?token={token}', timeout=60_000)
-            page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
-            page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-                return k && k.status === 'idle'; }""", timeout=60_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.get_by_text('360° atlas editor').wait_for(timeout=180_000)
+            _run_notebook_in_lab(page, base, token, 'bake.ipynb', 180_000)
             status = page.get_by_text('Preview from the bake').first
             status.wait_for(timeout=60_000)
             page.wait_for_function("""() => [...document.querySelectorAll('.jp-OutputArea img.widget-image')]
