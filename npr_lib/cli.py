@@ -18,6 +18,7 @@ from .edit import edit_from_options
 from .loops import make_loop
 from .bake import bake_run
 from .reproduce import reproduce_run
+from .batch import run_batch
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'make_parser', 'CommandError', 'main', 'info', 'flow_cmd', 'masks_cmd', 'person_model',
@@ -224,18 +225,18 @@ def render(
     return Path(run)
 
 @command
-@delegates(run_pipeline, but=['clip', 'out_dir', 'frames', 'seed', 'key_frame', 'key_mask', 'fresh', 'progress', 'log'])
+@delegates(run_batch, but=['clips', 'out', 'progress', 'log'])
 def batch(
     clips:str, # clip folders or videos, comma-separated (a folder holding clips takes them all)
-    out:str='outputs', # each clip goes to OUT/<clip name>
-    quiet:bool=False, # no progress bars
+    out:str='outputs', # each clip goes to OUT/<clip name>; the report to OUT/summary.md and OUT/report.html
+    quiet:bool=False, # no progress bar
     **kwargs,
-)->Path: # the summary table file
-    "Run the pipeline notebook on several clips with papermill and write OUT/summary.md with their metrics."
-    from npr_lib.runs import batch_runs
-    path = batch_runs(clips, out, progress=not quiet, log=lambda m: print(f"npr batch: {m}", file=sys.stderr), **kwargs)
-    print(path.read_text())
-    return path
+)->bool: # every clip complete
+    "Run the pipeline notebook on many clips as Dask tasks (this machine, or --scheduler), skipping complete ones; write OUT/summary.md and OUT/report.html."
+    rows = run_batch(clips, out, progress=not quiet, log=lambda m: print(f"npr batch: {m}", file=sys.stderr), **kwargs)
+    print((Path(out)/'summary.md').read_text())
+    print(f"report: {Path(out)/'report.html'}")
+    return all(r['status'] == 'complete' for r in rows)
 
 # %% ../nbs/80_cli.ipynb #eeb4ec41
 @command(name='codec')

@@ -23,8 +23,8 @@ __all__ = ['MEMORY_BASE', 'MEMORY_PER_PIXEL', 'RESUME_KEYS', 'CHECK_WARNINGS', '
            'reconstruction_figure', 'write_run', 'fit_clip', 'load_model', 'read_run', 'run_source',
            'run_frame_numbers', 'open_run_clip', 'open_run', 'check_run_clip', 'render_run', 'available_memory',
            'memory_estimate', 'check_memory', 'check_fit_request', 'clip_label', 'check_clip', 'clip_figures',
-           'input_video', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'run_notebook',
-           'summary_table', 'codec_table', 'find_clips', 'batch_runs']
+           'input_video', 'run_pipeline', 'RunError', 'project_root', 'pipeline_notebook', 'notebook_parameters',
+           'run_notebook', 'summary_table', 'codec_table', 'find_clips']
 
 # %% ../nbs/14_runs.ipynb #5e7a1c0d
 def _save_fig(fig, path:Path)->Path:
@@ -591,16 +591,11 @@ def pipeline_notebook()->Path:
 
 NOTEBOOK_SKIPS = ('fresh', 'progress', 'log')  # run_pipeline's parameters the notebook does not take
 
-def run_notebook(
+def notebook_parameters(
     clip:str, # clip folder or video file, or 'synthetic'
-    out_dir:str=None, # output folder; outputs/<clip name> by default
-    notebook:str=None, # the notebook to run; nbs/pipeline.ipynb by default
-    kernel:str=None, # Jupyter kernel; the notebook's own by default
-    progress:bool=True, # papermill's progress bar
-    **params, # the other parameters of `run_pipeline`
-)->Path: # the output folder, holding the executed notebook as pipeline.ipynb
-    "Run the pipeline notebook on one clip with papermill, after checking what can be checked without a kernel."
-    import papermill as pm
+    **params, # the other parameters of `run_pipeline` the notebook takes
+)->tuple[str,dict]: # (the clip, resolved), the parameters with paths resolved and frames normalised
+    "Check, without a kernel, what the pipeline notebook would get wrong: unknown parameters, a missing clip or key mask, a configuration or flow gaps that do not parse."
     from npr_lib.preprocess import flow_gap_list
     if unknown := set(params) - (set(inspect.signature(run_pipeline).parameters) - set(NOTEBOOK_SKIPS)):
         raise ValueError(f"run_notebook: unknown parameters {sorted(unknown)}")
@@ -613,6 +608,20 @@ def run_notebook(
         if not Path(params['key_mask']).is_file(): raise FileNotFoundError(f"{params['key_mask']}: key mask not found")
         params['key_mask'] = str(Path(params['key_mask']).resolve())
     if 'frames' in params: params['frames'] = frames_param(params['frames'])
+    eval_frames(1, 1, 1, params.get('render', 'auto'))   # a malformed choice of frames to render
+    return clip, params
+
+def run_notebook(
+    clip:str, # clip folder or video file, or 'synthetic'
+    out_dir:str=None, # output folder; outputs/<clip name> by default
+    notebook:str=None, # the notebook to run; nbs/pipeline.ipynb by default
+    kernel:str=None, # Jupyter kernel; the notebook's own by default
+    progress:bool=True, # papermill's progress bar
+    **params, # the other parameters of `run_pipeline`
+)->Path: # the output folder, holding the executed notebook as pipeline.ipynb
+    "Run the pipeline notebook on one clip with papermill, after checking what can be checked without a kernel."
+    import papermill as pm
+    clip, params = notebook_parameters(clip, **params)
     nb = Path(notebook).resolve() if notebook else pipeline_notebook()
     if not nb.exists(): raise FileNotFoundError(f"{nb}: no such notebook")
     out = Path(out_dir or Path('outputs')/clip_label(clip)).resolve()
@@ -670,20 +679,3 @@ def find_clips(
         else: paths.append(c)
     if not paths: raise ValueError(f"batch: no clips in {clips!r}")
     return paths
-
-def batch_runs(
-    clips:str, # clip folders or videos, comma-separated (a folder holding clips takes them all)
-    out:str='outputs', # each clip goes to OUT/<clip name>
-    progress:bool=True, # progress bars
-    log=print, # where failures are reported
-    **params, # the parameters of `run_pipeline` for every clip
-)->Path: # OUT/summary.md
-    "Run the pipeline notebook on several clips and write OUT/summary.md with their metrics."
-    runs = {}
-    for c in find_clips(clips):
-        runs[clip_label(c)] = d = Path(out)/clip_label(c)
-        try: run_notebook(c, out_dir=str(d), progress=progress, **params)
-        except RunError as e: log(f"{clip_label(c)} failed: {e}")
-    Path(out).mkdir(parents=True, exist_ok=True)
-    atomic_write_text(Path(out)/'summary.md', summary_table(runs))
-    return Path(out)/'summary.md'
