@@ -10,7 +10,7 @@ import base64, csv, hashlib, html, inspect, io, json, logging, os, shutil, socke
 from pathlib import Path
 from fastcore.meta import delegates
 import npr_lib
-from .files import atomic_write_text
+from .files import atomic_write_text, check_writable
 from .runs import (run_pipeline, run_notebook, notebook_parameters, RunError, NOTEBOOK_SKIPS, find_clips, clip_label,
                           codec_table, check_memory, available_memory)
 
@@ -125,8 +125,11 @@ def batch_plan(
 )->list[dict]: # one entry per clip: label, clip, out_dir, params, key, state, changed, run, fresh
     "Which clips a batch runs, with what, and which it skips — every check done before any work."
     if only not in ('all', 'failed'): raise ValueError(f"batch: only={only!r}; use 'all' or 'failed'")
+    check_writable(out)
     paths = find_clips(clips)
     labels = [clip_label(c) for c in paths]
+    if bad := [c for c, l in zip(paths, labels) if l in ('', '.', '..') or l.startswith('.')]:
+        raise ValueError(f"batch: clip {bad[0]!r} has no folder name of its own to write OUT/<name> with; name the clip folder itself")
     if dup := sorted({l for l in labels if labels.count(l) > 1}):
         raise ValueError(f"batch: two clips would both write to {Path(out)/dup[0]}; rename one of the clip folders")
     src = str(overrides) if isinstance(overrides, (str, Path)) else 'overrides'

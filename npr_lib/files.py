@@ -6,12 +6,13 @@ Docs: https://npr-lib.github.io/npr_lib/files.html.md"""
 
 # %% ../nbs/00_files.ipynb #8d0d956a
 from __future__ import annotations
-import hashlib, os, shutil, tempfile
+import hashlib, os, re, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_folder', 'file_sha1']
+__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_torch_save', 'check_writable', 'atomic_folder',
+           'remove_stale_temporaries', 'file_sha1']
 
 # %% ../nbs/00_files.ipynb #f1c89003
 def _umask()->int:
@@ -49,6 +50,44 @@ def atomic_write_text(
     "Write `text` (UTF-8) to `path` atomically."
     return atomic_write_bytes(path, text.encode('utf-8'))
 
+# %% ../nbs/00_files.ipynb #1e81e21d
+def _space_note(folder:Path)->str:
+    "What may have stopped a write in `folder`: the space left on its disk, and a file-size limit if there is one."
+    note = f"{shutil.disk_usage(folder).free/2**20:.0f} MB free on its disk"
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY: note += f", files limited to {soft/2**20:.1f} MB (ulimit -f)"
+    except (ImportError, ValueError, OSError): pass
+    return note
+
+def atomic_torch_save(
+    obj, # tensors and plain data (what `torch.load(weights_only=True)` reads back)
+    path:str|Path, # the file to create or replace
+)->Path:
+    "`torch.save` through a temporary file; a write that fails (a full disk) is an `OSError` naming `path`, and the old file stays."
+    import torch
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        try: torch.save(obj, tmp)
+        except RuntimeError as e:   # torch's zip writer reports a failed write this way
+            if 'pos' not in str(e) and 'iostream' not in str(e) and 'write' not in str(e).lower(): raise
+            raise OSError(f"{path}: could not be written ({_space_note(path.parent)}); free some space or choose another output folder") from None
+    return path
+
+# %% ../nbs/00_files.ipynb #d0cbe67e
+def check_writable(
+    folder:str|Path, # an output folder, existing or to be made
+)->Path: # the folder
+    "Raise a one-line `OSError` naming `folder` when nothing can be written there (read-only, no permission, not a folder)."
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent: probe = probe.parent
+    if not probe.is_dir(): raise NotADirectoryError(f"{probe}: is a file, not a folder; choose another output folder")
+    try: os.rmdir(tempfile.mkdtemp(prefix='.npr-write-test-', dir=probe))
+    except OSError as e: raise type(e)(f"{folder}: cannot be written ({e.strerror} in {probe}); choose another output folder or fix its permissions") from None
+    return folder
+
 # %% ../nbs/00_files.ipynb #65bd3bd7
 @contextmanager
 def atomic_folder(
@@ -68,6 +107,21 @@ def atomic_folder(
         if old.exists(): shutil.rmtree(old, ignore_errors=True)
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/00_files.ipynb #6965c423
+_TEMP = re.compile(r'^\..+\.[a-z0-9_]{8}\.tmp(\.[^.]+)?$|^\..+\.old-\d+$')   # mkstemp/mkdtemp's 8 random characters
+
+def remove_stale_temporaries(
+    folder:str|Path, # a run or output folder no other process is writing to
+)->list[Path]: # what was removed
+    "Remove the temporary files and folders that atomic writes killed mid-way left under `folder`."
+    gone = []
+    for p in sorted(Path(folder).rglob('.*'), key=lambda p: len(p.parts)) if Path(folder).is_dir() else []:
+        if not _TEMP.match(p.name) or not (p.exists() or p.is_symlink()): continue
+        if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
+        else: p.unlink(missing_ok=True)
+        gone.append(p)
+    return gone
 
 # %% ../nbs/00_files.ipynb #928d9fc0
 def file_sha1(

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import patch
-from .files import atomic_path
+from .files import atomic_path, atomic_torch_save
 from .fgr import area_weight   # one definition of the position convention, shared with the FGR patches
 
 # %% auto #0
@@ -475,8 +475,7 @@ def _batches(data, batch_size:int, gen:torch.Generator):
             buf = []
     raise ValueError("data: the iterator ran out before `steps` were done; give a longer or endless iterator")
 
-def _save(path, obj:dict):
-    with atomic_path(path) as tmp: torch.save(obj, tmp)
+def _save(path, obj:dict): atomic_torch_save(obj, path)
 
 def save_codec(
     model:HyperpriorCodec, # a trained codec (tables up to date)

@@ -400,10 +400,9 @@ def optimise_loop(
             bar.update(1)
             if log is not None: log(dict(level=lev, height=h, iter=it, loss=float(loss.detach()), match=float(torch.cat(dist).mean())))
             if checkpoint is not None and ((it + 1) % save_every == 0 or it + 1 == its):
-                from npr_lib.files import atomic_path
+                from npr_lib.files import atomic_torch_save
                 nxt = dict(level=lev + 1, iter=0) if it + 1 == its else dict(level=lev, iter=it + 1)
-                with atomic_path(checkpoint) as tmp:
-                    torch.save(dict(params=json.dumps(params), x=x.detach(), **nxt, **({} if it + 1 == its else {'opt': opt.state_dict()})), tmp)
+                atomic_torch_save(dict(params=json.dumps(params), x=x.detach(), **nxt, **({} if it + 1 == its else {'opt': opt.state_dict()})), checkpoint)
         if max_iters is not None and done >= max_iters: break
     bar.close()
     x = x_done if x is None else x

@@ -13,7 +13,7 @@ from .clip import Clip, open_clip, find_clip_files, frames_param, frames_selecti
 from .config import get_config, resolve_device
 from .model import LayeredAtlas, layer_names
 from .evaluate import render_clip, render_frames, eval_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
-from .files import atomic_write_text
+from .files import atomic_write_text, check_writable, remove_stale_temporaries
 from .progress import progress_bar, Timings
 from .bake import BakeWriter
 
@@ -373,6 +373,7 @@ def check_fit_request(
     if H < 16: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; at least 16 are needed (SSIM, the hash grids); use a larger --scale")
     if H % 2: raise ValueError(f"{clip}: scale {scale:g} gives frames {H} rows high; videos need an even height — use a scale that gives {H - 1} or {H + 1} rows")
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder; give another --out")
+    check_writable(out)   # read-only, no permission: now, not after the flow
     if params and (params.get('key_frame') is not None or params.get('key_mask') is not None):   # carried masks are written to OUT/masks
         if str(clip) != 'synthetic' and out.resolve() == Path(clip).resolve():
             raise ValueError(f"{out}: is the clip folder itself; masks carried from a key mask would replace the clip's own — give another --out")
@@ -527,6 +528,7 @@ def run_pipeline(
     check_fit_request(clip, out, scale, frames, minutes, steps, seed, fresh, params)   # budgets, sizes, the folder, a run to resume
     memory = check_memory(clip, scale, frames, config, flow=flow, flow_gaps=flow_gaps, seed=seed)   # before anything is decoded
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)   # what a killed run left half-written
     params['out_dir'] = str(out)
     with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)
     if not fresh and (out/'checkpoint.pt').is_file() and (out/'record.json').is_file():   # resuming: the same input, and say what else changed

@@ -20,16 +20,11 @@ from .metrics import mse_to_psnr
 from .config import get_config, resolve_device
 from .model import LayeredAtlas, get_model_config, init_object_rotations, estimate_camera_rotations
 from .encodings import tune_cpu_malloc
-from .files import atomic_path
+from .files import atomic_torch_save, remove_stale_temporaries   # checkpoints: written atomically; a full disk is an OSError
 from .losses import training_weights, loss_terms, weighted_loss
 
 # %% auto #0
-__all__ = ['atomic_torch_save', 'flow_pairs', 'Sampler', 'Trainer']
-
-# %% ../nbs/12_train.ipynb #62133b8e
-def atomic_torch_save(obj, path:Path):
-    "Save `obj` with torch.save through a temporary file, so a crash never leaves a half-written file."
-    with atomic_path(path) as tmp: torch.save(obj, tmp)
+__all__ = ['flow_pairs', 'Sampler', 'Trainer']
 
 # %% ../nbs/12_train.ipynb #582b8bff
 def _pack_rows(
@@ -163,7 +158,7 @@ class Trainer:
         self.cfg, self.weights = self.config['training'], self.config['loss']
         self.out_dir = Path(out_dir) if out_dir else None
         if self.out_dir:   # a checkpoint's temporary file left by a hard kill while writing
-            for tmp in self.out_dir.glob('.checkpoint.*.tmp.pt'): tmp.unlink(missing_ok=True)
+            remove_stale_temporaries(self.out_dir)
         self.clip_signature = dict(name=clip.name, N=clip.N, H=clip.H, W=clip.W, K=clip.K)
         t = self.cfg
         use_flow = flow is not None and bool(self.weights['flow'] or self.weights['alpha_flow'])

@@ -241,3 +241,32 @@ def test_info_numbers_empty_frames_as_the_files_are(tmp_path):
     s = json.loads(out.getvalue())
     objects = s['objects'] if 'objects' in s else s['summary']['objects']
     assert list(objects.values())[0]['empty_frames'] == [3], objects
+
+
+def test_full_disk_at_checkpoint_is_one_line(tmp_path):
+    "A write that fails at the checkpoint (a file-size limit stands in for a full disk: the same failed write) is one line naming the file."
+    import resource, subprocess, sys
+    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))   # figures fit, the checkpoint does not
+    r = subprocess.run([str(Path(sys.executable).parent/'npr'), 'fit', 'synthetic', '--scale', '0.25', '--frames', '6', '--steps', '3',
+                        '--out', str(tmp_path/'run'), '--quiet'], preexec_fn=limit, capture_output=True, text=True,
+                       env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, r.stderr[-2000:]
+    assert r.stderr.strip().splitlines()[-1].startswith(f"npr fit: error: {tmp_path/'run'/'checkpoint.pt'}: could not be written"), r.stderr
+    assert not [p.name for p in (tmp_path/'run').iterdir() if '.tmp' in p.name], "a temporary file was left"
+
+
+def test_read_only_output_refused_before_work(tmp_path):
+    "An output folder nothing can be written to (immutable: even root is refused) fails before the clip is loaded."
+    import subprocess
+    ro = tmp_path/'ro'; ro.mkdir()
+    if subprocess.run(['chattr', '+i', str(ro)], capture_output=True).returncode != 0:
+        if os.geteuid() == 0: pytest.skip("chattr +i is not available here and root ignores permissions")
+        ro.chmod(0o555)
+    try:
+        code, err = npr('fit', 'synthetic', '--out', ro/'run', '--steps', '2', '--quiet')
+        assert code == 1 and f"{ro/'run'}: cannot be written" in err and err.count('\n') == 1, err
+        code, err = npr('batch', 'synthetic', '--out', ro, '--steps', '2', '--quiet')
+        assert code == 1 and f"{ro}: cannot be written" in err, err
+    finally:
+        subprocess.run(['chattr', '-i', str(ro)], capture_output=True); ro.chmod(0o755)
+    assert list(ro.iterdir()) == []
