@@ -334,15 +334,17 @@ def check_memory(
     est = memory_estimate(N, H, K, config, flow, flow_gaps)
     free = available_memory() if available is None else available
     if est['peak'] > free:
-        fixed = est['base'] + est['model'] + est['frame']
-        per_frame = (est['peak'] - fixed)/N   # what grows with the frames, ∝ H² at a given N
+        fixed = est['base'] + est['model']           # whatever the clip
+        sized = est['peak'] - fixed                  # ∝ H², the frame being rendered included
+        per_frame = (sized - est['frame'])/N         # what grows with the frames at this size
         room = max(free - fixed, 0)
-        n_fit = int(room/per_frame)
-        s_fit = scale*math.sqrt(room/(per_frame*N))
+        s_fit = scale*math.sqrt(room/sized)
+        s_txt = f"{math.floor(s_fit*100)/100:g}" if s_fit >= 0.1 else f"{float(f'{s_fit*0.99:.1g}'):g}"
+        n_fit = int((room - est['frame'])/per_frame) if per_frame > 0 else 0
         gb = lambda b: f"{b/2**30:.1f} GB"
         raise MemoryError(f"{clip}: fitting {N} frames at {2*H}×{H} needs about {gb(est['peak'])} (clip {gb(est['clip'])}, "
                           f"flow {gb(est.get('flow', 0))}, model {gb(est['model'])}), but {gb(free)} is available; "
-                          f"use --scale {math.floor(s_fit*100)/100:g} or --frames {max(n_fit, 0)} (or free memory)")
+                          f"use --scale {s_txt}" + (f" or --frames {n_fit}" if n_fit >= 2 else '') + " (or free memory)")
     return dict(est, available=int(free))
 
 RESUME_KEYS = ('clip', 'scale', 'frames', 'seed', 'config', 'flow', 'flow_method', 'flow_gaps', 'key_frame', 'key_mask')   # what a resumed fit must share

@@ -270,3 +270,30 @@ def test_read_only_output_refused_before_work(tmp_path):
     finally:
         subprocess.run(['chattr', '-i', str(ro)], capture_output=True); ro.chmod(0o755)
     assert list(ro.iterdir()) == []
+
+
+def test_truncated_checkpoint_in_edit_is_one_line(tmp_path, small_run):
+    "A checkpoint cut short (a copy interrupted): `npr edit` and `npr bake` say which file and stop; nothing is written."
+    run = tmp_path/'run'
+    run.mkdir()
+    for f in ('run.json', 'record.json'): (run/f).write_bytes((small_run/f).read_bytes())
+    data = (small_run/'checkpoint.pt').read_bytes()
+    (run/'checkpoint.pt').write_bytes(data[:len(data)//2])
+    before = snapshot(run)
+    code, err = npr('edit', run, '--text', 'x', '--out', tmp_path/'edit', '--quiet')
+    assert code == 1 and str(run/'checkpoint.pt') in err and err.count('\n') == 1, err
+    code, err = npr('bake', run, '--quiet')
+    assert code == 1 and str(run/'checkpoint.pt') in err, err
+    assert not (tmp_path/'edit').exists() and snapshot(run) == before
+
+
+def test_clip_frame_whose_header_claims_huge_size(tmp_path):
+    "Frames whose PNG headers claim 60000×30000 pixels are refused from their headers, before any decoding, with a scale that would fit."
+    from npr_lib.synthetic import make_synthetic, save_npr_layout
+    clip = save_npr_layout(make_synthetic(H=32, n_frames=4, n_objects=1)[0], tmp_path/'clip')
+    for f in (clip/'frames').glob('*.png'): f.write_bytes(_png_header(60000, 30000))
+    code, err = npr('fit', clip, '--out', tmp_path/'run', '--steps', '2', '--quiet')
+    import re
+    assert code == 1 and '60000×30000 needs about' in err and err.count('\n') == 1, err
+    assert 0 < float(re.search(r'--scale ([0-9.]+)', err)[1]) < 0.5 and '--frames' not in err, err   # no frame count would do
+    assert not (tmp_path/'run').exists()
