@@ -400,6 +400,14 @@ def report_html(
         cells.append(f'<tr class="{esc(r["status"]).replace(" ", "-")}"><td><b>{esc(r["label"])}</b>{err}</td><td>{status}</td>' +
                      ''.join(f'<td class="n">{_fmt(r[k], 3 if k == "ssim" else 2)}</td>' for k in ROW_KEYS) + f'<td class="im">{imgs}</td><td>{links}</td></tr>')
     fig = f'<img class="fig" src="data:image/png;base64,{base64.b64encode(Path(figure).read_bytes()).decode()}" alt="quality against time">' if figure else ''
+    bds = {r['label']: json.loads(f.read_text()) for r in rows if (f := Path(r['folder'])/'codec'/'bd.json').is_file()}
+    if bds:   # the codec stage's BD-rates (WS-PSNR-Y) against each clip's anchor
+        codecs = list(dict.fromkeys(c for b in bds.values() for c in b['codecs']))
+        bd = lambda v: '' if v is None else f'{v:+.1f} %'
+        fig += ('<h2>BD-rate against the anchor, WS-PSNR-Y</h2><p>negative: fewer bits for the same quality</p><table><tr><th>clip</th><th>anchor</th>'
+                + ''.join(f'<th>{esc(c)}</th>' for c in codecs) + '</tr>'
+                + ''.join(f'<tr><td>{esc(l)}</td><td>{esc(b["anchor"])}</td>' + ''.join(f'<td class="n">{bd(b["codecs"].get(c, {}).get("bd_rate_ws_psnr_y"))}</td>' for c in codecs) + '</tr>'
+                          for l, b in bds.items()) + '</table>')
     style = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;"
              "padding:4px 8px;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}td.im img{height:60px;margin-right:4px}"
              "tr.failed{background:#fff1f0}.err{color:#a00;font-size:smaller;max-width:40em;white-space:pre-wrap}.fig{max-width:520px}")
