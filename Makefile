@@ -34,6 +34,8 @@ test: $(STAMP)
 	PYTHON=$(BIN)/python bash tests/browser_setup.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
+# The site in _docs/ (mkdocs, Material, mkdocs-jupyter; offline): every notebook is run first, its run kept in
+# .cache/npr-docs/ until the notebook or the library changes. Quarto's nbdev-docs instead when quarto is installed.
 docs: $(STAMP)
 	$(BIN)/npr docs --out _docs
 

@@ -357,12 +357,13 @@ def reproduce_cmd(
 @command
 def docs(
     out:str='_docs', # folder to write the site into
-    engine:str='auto', # 'auto' (Quarto if installed, else nbconvert), 'nbconvert' or 'quarto'
+    engine:str='auto', # 'auto' (Quarto if installed, else mkdocs), 'mkdocs' (also accepted: the old name 'nbconvert') or 'quarto'
 )->Path: # the site folder
-    "Build the documentation site from the notebooks (offline with nbconvert; Quarto when installed)."
+    "Build the documentation site from the notebooks (offline with mkdocs and Material; Quarto when installed)."
     from npr_lib.site import build_docs
-    if engine not in ('auto', 'nbconvert', 'quarto'): raise ValueError(f"engine: expected auto, nbconvert or quarto, got {engine!r}")
-    site = build_docs(out, quarto={'auto': None, 'nbconvert': False, 'quarto': True}[engine])
+    engines = {'auto': None, 'mkdocs': False, 'nbconvert': False, 'quarto': True}
+    if engine not in engines: raise ValueError(f"engine: expected auto, mkdocs or quarto, got {engine!r}")
+    site = build_docs(out, quarto=engines[engine])
     print(f"docs: {Path(site).resolve()/'index.html'}")
     return site
 
