@@ -6,13 +6,13 @@ Docs: https://npr-lib.github.io/npr_lib/files.html.md"""
 
 # %% ../nbs/00_files.ipynb #8d0d956a
 from __future__ import annotations
-import hashlib, os, re, shutil, tempfile
+import hashlib, os, re, shutil, tempfile, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_torch_save', 'check_writable', 'atomic_folder',
-           'remove_stale_temporaries', 'file_sha1']
+           'remove_stale_temporaries', 'file_lock', 'file_sha1']
 
 # %% ../nbs/00_files.ipynb #f1c89003
 def _umask()->int:
@@ -122,6 +122,32 @@ def remove_stale_temporaries(
         else: p.unlink(missing_ok=True)
         gone.append(p)
     return gone
+
+# %% ../nbs/00_files.ipynb #36d15119
+_thread_locks, _thread_locks_guard = {}, threading.Lock()   # flock locks per open file, not per thread: threads queue here first
+
+@contextmanager
+def file_lock(
+    path:str|Path, # the lock file (created; left in place, it holds nothing)
+    timeout:float|None=None, # seconds to wait before `TimeoutError`; None: wait as long as it takes
+):
+    "Hold an exclusive lock on `path` across processes (and threads) while the block runs."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_locks_guard: tl = _thread_locks.setdefault(str(path.resolve()), threading.Lock())
+    if not tl.acquire(timeout=-1 if timeout is None else timeout): raise TimeoutError(f"{path}: still locked after {timeout} s")
+    try:
+        try: import fcntl
+        except ImportError: yield; return
+        with open(path, 'a') as f:
+            t0 = time.monotonic()
+            while True:
+                try: fcntl.flock(f, fcntl.LOCK_EX | (fcntl.LOCK_NB if timeout is not None else 0)); break
+                except BlockingIOError:
+                    if time.monotonic() - t0 > timeout: raise TimeoutError(f"{path}: still locked by another process after {timeout} s") from None
+                    time.sleep(0.05)
+            try: yield
+            finally: fcntl.flock(f, fcntl.LOCK_UN)
+    finally: tl.release()
 
 # %% ../nbs/00_files.ipynb #928d9fc0
 def file_sha1(

@@ -17,6 +17,7 @@ from fastcore.xtras import working_directory
 from nbdev.config import get_config, nbpath2html
 from nbdev.frontmatter import nb_frontmatter
 from nbdev.process import NBProcessor
+from .files import file_lock
 from nbdev.processors import FilterDefaults, add_links, add_show_docs, exec_show_docs
 from traitlets.config import Config
 from nbconvert import MarkdownExporter
@@ -125,24 +126,33 @@ def run_notebooks(
     budget:float=600, # seconds a notebook may run before it is stopped
     workers:int|None=None, # notebooks run at once; one per CPU core by default
     parameters:dict|None=None, # notebook file name → the values it runs with; `DOCS_PARAMETERS` by default
+    since:float|None=None, # runs and failures kept from before this time (`time.time()`) are not reused: run again
 )->dict[Path,Path|None]: # notebook → the notebook with its outputs, or None: not run (`skip_exec`), failed or out of time
     "Run the notebooks for the docs, several at once, each in a fresh Python; reuse a run while its key is unchanged."
     cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)
     parameters = DOCS_PARAMETERS if parameters is None else parameters
+    def kept(p): return p.exists() and (since is None or p.stat().st_mtime >= since)
     res, todo = {}, []
     for nb in notebooks:
         params = parameters.get(nb.name)
         if nb_frontmatter(read_nb(nb)).get('skip_exec') and not params: res[nb] = None; continue
         stem = f'{nb.stem}-{run_key(nb, params)}'
-        if (cache/f'{stem}.ipynb').exists(): res[nb] = cache/f'{stem}.ipynb'
-        elif (failed := cache/f'{stem}.failed').exists():
+        if kept(cache/f'{stem}.ipynb'): res[nb] = cache/f'{stem}.ipynb'
+        elif kept(failed := cache/f'{stem}.failed'):
             res[nb] = None
             warnings.warn(f"{nb.name} failed when it was run for the docs (kept in {failed}); its page has no outputs: {failed.read_text()}")
         else: todo.append((nb, stem, params))
     def one(job):
         nb, stem, params = job
-        for old in cache.glob(f'{nb.stem}-*'):   # earlier runs of this notebook
-            if old.name.startswith(stem + '.') or old.name == stem: continue
+        with file_lock(cache/f'{stem}.lock'):   # another build running the same notebook: wait for it, use its run
+            if kept(cache/f'{stem}.ipynb'): return nb, cache/f'{stem}.ipynb'
+            if kept(failed := cache/f'{stem}.failed'):
+                warnings.warn(f"{nb.name} failed when it was run for the docs (kept in {failed}); its page has no outputs: {failed.read_text()}")
+                return nb, None
+            return _run_locked(nb, stem, params)
+    def _run_locked(nb, stem, params):
+        for old in cache.glob(f'{nb.stem}-*'):   # earlier runs of this notebook, and the logs of this one's earlier tries
+            if (old.name.startswith(stem + '.') and old.suffix != '.log') or old.name == stem: continue
             if old.is_dir(): shutil.rmtree(old, ignore_errors=True)
             else: old.unlink(missing_ok=True)
         cwd = cache/stem if params else None
@@ -151,11 +161,11 @@ def run_notebooks(
         ok, late, why = _run_one(nb, part, params, cwd, budget)
         print(f"docs: ran {nb.name} in {time.time() - t:.0f} s" + ('' if ok else f' ({why})'), file=sys.stderr, flush=True)
         if not ok:
-            part.unlink(missing_ok=True)
+            part.unlink(missing_ok=True); (cache/f'{stem}.ipynb').unlink(missing_ok=True)
             if not late: (cache/f'{stem}.failed').write_text(why)
-            warnings.warn(f"{nb.name} could not be run for the docs ({why}); its page has no outputs")
+            warnings.warn(f"{nb.name} could not be run for the docs ({why}; log: {part.with_suffix('.log')}); its page has no outputs")
             return nb, None
-        part.replace(cache/f'{stem}.ipynb')
+        part.replace(cache/f'{stem}.ipynb'); (cache/f'{stem}.failed').unlink(missing_ok=True)
         if cwd:
             for f in cwd.rglob('*'):
                 if f.is_file() and f.suffix != '.mp4': f.unlink()
