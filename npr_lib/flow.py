@@ -6,7 +6,8 @@ Docs: https://npr-lib.github.io/npr_lib/flow.html.md"""
 
 # %% ../nbs/05_flow.ipynb #a2491df9
 from __future__ import annotations
-import json, math, sys, hashlib
+import json, math, sys, hashlib, threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import cv2
@@ -151,6 +152,7 @@ def compute_flow(
     photo_thresh:float|None=0.1, # photometric threshold of the validity masks (None → forward–backward only)
     raft_weights:Path|str|None=None, # RAFT weights file for method='raft'
     stride:int=1, # pairs start at frames 0, stride, 2·stride, … (1: every frame)
+    workers:int|None=None, # pairs computed at once, each thread with its own DIS (OpenCV and numpy let go of the GIL); None → torch's thread count; RAFT: 1
 )->dict: # forward, backward (M,2,H,W) float16; forward_valid, backward_valid (M,H,W) bool; gap; starts (M,) first frames
     "Forward and backward optical flow between frames `k` and `k + gap` of a 360° clip, seam-aware, with validity masks."
     rgb = to_uint8_frames(frames)
@@ -160,18 +162,27 @@ def compute_flow(
     if not (isinstance(gap, int) and 1 <= gap < N): raise ValueError(f"compute_flow: gap must be an integer in [1, {N - 1}] for {N} frames, got {gap!r}")
     if not (isinstance(stride, int) and stride >= 1): raise ValueError(f"compute_flow: stride must be a whole number ≥ 1, got {stride!r}")
     if method not in FLOW_METHODS: raise ValueError(f"compute_flow: method must be one of {FLOW_METHODS}, got {method!r}")
-    engine = raft_model(raft_weights) if method == 'raft' else dis_engine(H) if method == 'dis' else None
+    if workers is not None and not (isinstance(workers, int) and workers >= 1): raise ValueError(f"compute_flow: workers must be a whole number ≥ 1, got {workers!r}")
+    raft = raft_model(raft_weights) if method == 'raft' else None
     starts = list(range(0, N - gap, stride))
     M = len(starts)
     fw, bw = np.empty((M, 2, H, W), np.float16), np.empty((M, 2, H, W), np.float16)   # stored compactly as computed
     fv, bv = np.empty((M, H, W), bool), np.empty((M, H, W), bool)
     img = lambda i: rgb[i].astype(np.float32)/255
-    for j, k in enumerate(progress_bar(starts, desc=f"flow ({method}, gap {gap})", progress=progress)):
-        f = flow_pair(rgb[k], rgb[k + gap], method, pad_fraction, engine)
-        b = flow_pair(rgb[k + gap], rgb[k], method, pad_fraction, engine)
+    local = threading.local()   # a DIS object is not safe to share between threads: one each
+    def one(j):
+        if not hasattr(local, 'engine'): local.engine = raft or (dis_engine(H) if method == 'dis' else None)
+        k = starts[j]
+        f = flow_pair(rgb[k], rgb[k + gap], method, pad_fraction, local.engine)
+        b = flow_pair(rgb[k + gap], rgb[k], method, pad_fraction, local.engine)
         a, c = img(k), img(k + gap)
         fv[j], bv[j] = consistency_mask(f, b, a, c, fb_thresh, photo_thresh), consistency_mask(b, f, c, a, fb_thresh, photo_thresh)
-        fw[j], bw[j] = f.transpose(2, 0, 1), b.transpose(2, 0, 1)
+        fw[j], bw[j] = f.transpose(2, 0, 1), b.transpose(2, 0, 1)   # each pair writes its own rows: the order of the threads changes nothing
+    n = 1 if raft is not None else max(1, min(workers or torch.get_num_threads(), M))
+    bar = progress_bar(total=M, desc=f"flow ({method}, gap {gap})", progress=progress)
+    with ThreadPoolExecutor(n) as ex:
+        for _ in ex.map(one, range(M)): bar.update()
+    bar.close()
     return dict(forward=torch.from_numpy(fw), backward=torch.from_numpy(bw), forward_valid=torch.from_numpy(fv),
                 backward_valid=torch.from_numpy(bv), gap=gap, starts=torch.tensor(starts, dtype=torch.long))
 
