@@ -112,7 +112,7 @@ def main(argv=None):
             s = r['summary']
             st = s['stages']
             fit = s['fit']
-            rows.append(dict(name=name, frames=n, width=2*h, height=h, peak_gb=r['peak']/2**30, estimate_gb=s['memory']['peak']/2**30,
+            rows.append(dict(name=name, frames=n, width=2*h, height=h, peak_gb=r['peak']/2**30, estimate_gb=s['memory']['peak']/2**30, peak_stage=s['memory'].get('peak_stage'),
                              clip_mb=s['memory']['clip']/2**20, flow_mb=s['memory'].get('flow', 0)/2**20,
                              stages={k: st.get(k, 0.) for k in STAGES}, total=st['total'], wall=r['wall'],
                              outside=1 - st['train']/st['total'], steps_per_s=fit['steps']/fit['train_seconds'],
@@ -120,10 +120,10 @@ def main(argv=None):
                              render_s_per_frame=st['render']/fit.get('frames_scored', n)))
             (out/'results.json').write_text(json.dumps(rows, indent=1))
     print(f"\n{a.steps} training steps each; peak = the process's maximum resident memory; stages in seconds\n")
-    print('| frames | size | peak GB | estimate GB | ' + ' | '.join(STAGES) + ' | outside training | steps/s | frames rendered | render s/frame |')
-    print('|' + '---|'*(len(STAGES) + 8))
+    print('| frames | size | peak GB | estimate GB | peak set in | ' + ' | '.join(STAGES) + ' | outside training | steps/s | frames rendered | render s/frame |')
+    print('|' + '---|'*(len(STAGES) + 9))
     for r in rows:
-        print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.2f} | {r['estimate_gb']:.2f} | "
+        print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.2f} | {r['estimate_gb']:.2f} | {r['peak_stage']} | "
               + ' | '.join(f"{r['stages'][k]:.0f}" for k in STAGES)
               + f" | {100*r['outside']:.0f} % ({r['total'] - r['stages']['train']:.0f} s) | {r['steps_per_s']:.2f} | {r['rendered']} | {r['render_s_per_frame']:.2f} |")
 

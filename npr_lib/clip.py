@@ -653,10 +653,10 @@ def clip_summary(
     from npr_lib.geometry import latitude_weights
     w = latitude_weights(clip.H, clip.device)[:, None]
     w = w/(w.sum()*clip.W)
-    color, pix, sph = torch.zeros(3, dtype=torch.float64), [], []   # sums over 16 frames at a time, from the stored bytes
-    for s in range(0, clip.N, 16):
-        color += _to_float(clip.data[s:s + 16]).sum((0, 2, 3), dtype=torch.float64).cpu()
-        m = clip.mask_data[s:s + 16].float(); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
+    color, pix, sph = torch.zeros(3, dtype=torch.float64), [], []   # sums over 4 frames at a time, from the stored bytes
+    for s in range(0, clip.N, 4):   # 4 frames of 960×480 as float: 22 MB, a transient the memory estimate need not count
+        color += _to_float(clip.data[s:s + 4]).sum((0, 2, 3)).double().cpu()   # float32 within the chunk, float64 across
+        m = clip.mask_data[s:s + 4].float(); pix.append(m.mean((2, 3))); sph.append((m*w).sum((2, 3)))
     pix, sph = torch.cat(pix), torch.cat(sph)   # (N, K) per frame and object
     objects = {name: dict(pixel_coverage=round(pix[:, k].mean().item(), 5), sphere_coverage=round(sph[:, k].mean().item(), 5),
                           empty_frames=[clip.numbers[i] for i in (pix[:, k] == 0).nonzero()[:, 0].tolist()])   # numbered as the files are

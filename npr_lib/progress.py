@@ -10,7 +10,7 @@ import sys, time
 from contextlib import contextmanager
 
 # %% auto #0
-__all__ = ['watched', 'progress_bar', 'Timings']
+__all__ = ['watched', 'progress_bar', 'peak_rss', 'Timings']
 
 # %% ../nbs/00_progress.ipynb #00c49418
 def watched(
@@ -35,6 +35,13 @@ def progress_bar(
     return tqdm(iterable, disable=not (progress and watched()), **kwargs)
 
 # %% ../nbs/00_progress.ipynb #1054d153
+def peak_rss()->int|None: # bytes, or None where unknown (Windows)
+    "The process's peak resident memory so far, as the kernel counts it."
+    try: import resource
+    except ImportError: return None
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r if sys.platform == 'darwin' else r*1024   # macOS counts bytes, Linux kilobytes
+
 class Timings(dict):
     "Seconds per named stage, in the order the stages first ran."
     @contextmanager
@@ -44,7 +51,19 @@ class Timings(dict):
         "Add the time spent inside the `with` block to `stage`."
         t0 = time.perf_counter()
         try: yield self
-        finally: self[stage] = self.get(stage, 0.) + time.perf_counter() - t0
+        finally:
+            self[stage] = self.get(stage, 0.) + time.perf_counter() - t0
+            if (rss := peak_rss()) is not None: self.peaks[stage] = rss
+
+    @property
+    def peaks(self)->dict: # stage → the process's peak resident bytes when the stage last ended
+        if '_peaks' not in self.__dict__: self._peaks = {}
+        return self._peaks
+
+    def peak_stage(self)->str|None: # the first stage at whose end the peak had reached its final height
+        "The stage that set the process's peak memory (None where the kernel does not say)."
+        top = max(self.peaks.values(), default=None)
+        return next((k for k, v in self.peaks.items() if v == top), None)
 
     def add(self, stage:str, seconds:float): self[stage] = self.get(stage, 0.) + seconds
 

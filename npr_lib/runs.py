@@ -570,7 +570,9 @@ def run_pipeline(
                   spherical_metadata=spherical, fit=fit,
                   evaluation={k: fit[k] for k in ('psnr', 'ws_psnr', 'ssim', 'ws_psnr_no_residual', 'alpha_iou') if k in fit},
                   codec=codec, outputs={k: Path(v).relative_to(out).as_posix() for k, v in outputs.items()},
-                  memory=memory, stages=t.rounded(), seconds=round(sum(t.values()), 2))
+                  memory={**memory, 'measured_peak': max(t.peaks.values(), default=None), 'peak_stage': t.peak_stage(),
+                          'peak_after': t.peaks},   # the estimate, then the kernel's high-water mark as each stage ended
+                  stages=t.rounded(), seconds=round(sum(t.values()), 2))
     atomic_write_text(out/'summary.json', json.dumps(result, indent=1, default=str))
     record = run_record('fit', params, video.source, cfg, fit['steps'], started, result['evaluation'], str(dev))
     atomic_write_text(out/'record.json', json.dumps(record, indent=1, default=str))   # `npr reproduce` reruns it from this
