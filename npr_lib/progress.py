@@ -43,7 +43,9 @@ def peak_rss()->int|None: # bytes, or None where unknown (Windows)
     return r if sys.platform == 'darwin' else r*1024   # macOS counts bytes, Linux kilobytes
 
 class Timings(dict):
-    "Seconds per named stage, in the order the stages first ran."
+    "Seconds per named stage, in the order the stages first ran; `peaks`: the process's peak resident bytes as each stage last ended."
+    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs); self.peaks = {}
+
     @contextmanager
     def __call__(self,
         stage:str, # e.g. 'load', 'flow', 'train', 'render', 'write'
@@ -55,10 +57,6 @@ class Timings(dict):
             self[stage] = self.get(stage, 0.) + time.perf_counter() - t0
             if (rss := peak_rss()) is not None: self.peaks[stage] = rss
 
-    @property
-    def peaks(self)->dict: # stage → the process's peak resident bytes when the stage last ended
-        if '_peaks' not in self.__dict__: self._peaks = {}
-        return self._peaks
 
     def peak_stage(self)->str|None: # the first stage at whose end the peak had reached its final height
         "The stage that set the process's peak memory (None where the kernel does not say)."

@@ -17,10 +17,10 @@ from fastcore.xtras import working_directory
 from nbdev.config import get_config, nbpath2html
 from nbdev.frontmatter import nb_frontmatter
 from nbdev.process import NBProcessor
-from .files import file_lock
 from nbdev.processors import FilterDefaults, add_links, add_show_docs, exec_show_docs
 from traitlets.config import Config
 from nbconvert import MarkdownExporter
+from .files import file_lock
 
 # %% auto #0
 __all__ = ['DOCS_CACHE', 'DOCS_PARAMETERS', 'SITE_CSS', 'README_ASSETS', 'doc_notebooks', 'page_name', 'run_key', 'run_notebook',
@@ -132,24 +132,23 @@ def run_notebooks(
     cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)
     parameters = DOCS_PARAMETERS if parameters is None else parameters
     def kept(p): return p.exists() and (since is None or p.stat().st_mtime >= since)
+    def cached(nb, stem)->tuple[bool,Path|None]: # (found, the run or None for a kept failure)
+        if kept(run := cache/f'{stem}.ipynb'): return True, run
+        if not kept(failed := cache/f'{stem}.failed'): return False, None
+        warnings.warn(f"{nb.name} failed when it was run for the docs (kept in {failed}); its page has no outputs: {failed.read_text()}")
+        return True, None
     res, todo = {}, []
     for nb in notebooks:
         params = parameters.get(nb.name)
         if nb_frontmatter(read_nb(nb)).get('skip_exec') and not params: res[nb] = None; continue
         stem = f'{nb.stem}-{run_key(nb, params)}'
-        if kept(cache/f'{stem}.ipynb'): res[nb] = cache/f'{stem}.ipynb'
-        elif kept(failed := cache/f'{stem}.failed'):
-            res[nb] = None
-            warnings.warn(f"{nb.name} failed when it was run for the docs (kept in {failed}); its page has no outputs: {failed.read_text()}")
-        else: todo.append((nb, stem, params))
+        found, res[nb] = cached(nb, stem)
+        if not found: todo.append((nb, stem, params))
     def one(job):
         nb, stem, params = job
         with file_lock(cache/f'{stem}.lock'):   # another build running the same notebook: wait for it, use its run
-            if kept(cache/f'{stem}.ipynb'): return nb, cache/f'{stem}.ipynb'
-            if kept(failed := cache/f'{stem}.failed'):
-                warnings.warn(f"{nb.name} failed when it was run for the docs (kept in {failed}); its page has no outputs: {failed.read_text()}")
-                return nb, None
-            return _run_locked(nb, stem, params)
+            found, run = cached(nb, stem)
+            return (nb, run) if found else _run_locked(nb, stem, params)
     def _run_locked(nb, stem, params):
         for old in cache.glob(f'{nb.stem}-*'):   # earlier runs of this notebook, and the logs of this one's earlier tries
             if (old.name.startswith(stem + '.') and old.suffix != '.log') or old.name == stem: continue
