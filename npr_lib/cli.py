@@ -135,8 +135,8 @@ def flow_cmd(
 def masks_cmd(
     clip:str, # clip folder or video file, or 'synthetic'
     out:str=None, # masks go to OUT/masks/ (NPR layout); outputs/<clip name>/preprocess by default
-    key_frame:int=None, # NUMBER of the key frame as in the frame file names (00001.png → 1; videos, 'synthetic': from 1); middle frame by default
-    key_mask:str=None, # PNG of the object in the key frame, white (255) on black (0), frame-sized; else the clip's own masks there
+    key_frame:str=None, # NUMBER of the key frame as in the frame file names (00001.png → 1; videos, 'synthetic': from 1), or several: 1,15,30; middle frame by default
+    key_mask:str=None, # PNG of the object in the key frame, white (255) on black (0), frame-sized (one per key frame: a.png,b.png); else the clip's own masks there
     scale:float=1.0, # downscale factor
     frames:str=None, # N, 'a:b' or 'i,j,k'; all frames by default
     refine:str='local', # 'local' (colour + motion), 'grabcut' or 'none' (plain warping)
@@ -149,14 +149,15 @@ def masks_cmd(
     "Carry the mask of one key frame to every frame through the optical flow (or segment the person); write OUT/masks/00001.png …"
     from npr_lib.clip import open_clip
     from npr_lib.runs import clip_label
-    from npr_lib.preprocess import mask_files
+    from npr_lib.preprocess import mask_files, _frames_text
     if person: from npr_lib.person import find_person_model; find_person_model()   # no model: fail before decoding
     video = open_clip(clip, scale=scale, frames=frames, cache=cache)
     r = mask_files(video, Path(out or Path('outputs')/clip_label(clip)/'preprocess'), key_frame, key_mask, refine, method, person,
                    overwrite, progress=not quiet)
     cover = ', '.join(f"{n} {100*v:.1f}%" for n, v in r['coverage'].items())
-    what = 'person masks of' if person else f"masks of {r['names']} carried from frame {r['key_frame']} to"
-    print(f"{what} {video.N} frames in {r['seconds']:.1f} s (mean pixel coverage: {cover})\nwrote {r['folder']}\n{r['hint']}")
+    what = 'person masks of' if person else f"masks of {r['names']} carried from {_frames_text(r['key_frames'])} to"
+    check = '' if person else f"\nfrom the flow's consistency, check frames {', '.join(map(str, r['check_first']))} first: {r['figure']} ({r['confidence']})"
+    print(f"{what} {video.N} frames in {r['seconds']:.1f} s (mean pixel coverage: {cover})\nwrote {r['folder']}{check}\n{r['hint']}")
     return r['folder']
 
 @command(name='person-model')

@@ -14,11 +14,13 @@ from torch import Tensor
 from .progress import progress_bar
 from .clip import Clip, ClipError
 from .video import to_uint8_frames, save_png_frames
+from fastcore.meta import delegates
 from .flow import compute_flow, flow_for_clip, sample_with_flow
 
 # %% auto #0
 __all__ = ['REFINE_METHODS', 'blur_lon', 'splat_with_flow', 'carry_mask', 'local_loglik', 'refine_local', 'refine_grabcut',
-           'propagate_mask', 'masks_for_clip', 'save_masks']
+           'key_stretches', 'propagate_from_keys', 'propagate_mask', 'masks_for_clip', 'save_masks', 'mask_confidence',
+           'mask_confidence_figure']
 
 # %% ../nbs/06_masks.ipynb #b576bc82
 def blur_lon(
@@ -163,25 +165,37 @@ def _refine_method(refine)->str:
     if refine not in REFINE_METHODS: raise ValueError(f"refine must be True, False or one of {REFINE_METHODS}, got {refine!r}")
     return refine
 
-def propagate_mask(
+def _iou(a:np.ndarray, b:np.ndarray)->float:
+    u = (a | b).sum()
+    return 1.0 if u == 0 else float((a & b).sum()/u)
+
+def key_stretches(
+    keys:list[int], # key frame indices
+    N:int, # number of frames
+)->np.ndarray: # int (N,): the key frame each frame is carried from
+    "Each frame belongs to its nearest key frame (the earlier one on a tie): every key propagates its own stretch."
+    k = np.asarray(sorted(set(keys)))
+    return k[np.abs(np.arange(N)[:, None] - k[None]).argmin(1)]
+
+def propagate_from_keys(
     clip_frames, # a Clip, float (N,3,H,W) frames in [0,1], or uint8 (N,H,W,3)
-    key_mask, # (H, W) binary mask of the object in the key frame (tensor or array; bool, 0/1 or 0/255)
-    key_frame:int, # index of the key frame
+    keys:dict, # {key frame index: (H, W) binary mask of the object in it (tensor or array; bool, 0/1 or 0/255)}
     flow:dict|None=None, # `compute_flow` output for these frames with gap 1; None → computed here
     refine:bool|str=True, # True/'local': local colour + motion; 'grabcut'; False: plain warping
     progress:bool=True, # show a progress bar
     sigma:float|None=None, # local window in pixels; None → H/40
     motion_weight:float=1.5, # weight of the motion cue (0 → colour only)
     snap:bool=True, # with refine='local': a final GrabCut pass on the one-pixel band along the outline
-)->Tensor: # float32 (N, 1, H, W) masks, 0/1
-    "Carry `key_mask` from frame `key_frame` to every frame of the clip through the optical flow, refining each step."
+)->dict: # masks float32 (N,1,H,W) 0/1; key (N,) key frame of each frame; agreement (N,) round-trip IoU of each frame's step; confidence (N,)
+    "Carry the key masks to every frame through the optical flow, each key outwards over its own stretch, refining each step."
     method = _refine_method(refine)
     rgb = to_uint8_frames(clip_frames)
     if rgb.ndim != 4: raise ValueError(f"propagate_mask: expected colour frames, got shape {rgb.shape}")
     N, H, W = rgb.shape[:3]
-    if not -N <= key_frame < N: raise ValueError(f"propagate_mask: key_frame {key_frame} out of range for {N} frames")
-    key_frame %= N
-    key = _binary(key_mask, H, W)
+    if not keys: raise ValueError("propagate_mask: no key frame given")
+    for k in keys:
+        if not -N <= k < N: raise ValueError(f"propagate_mask: key_frame {k} out of range for {N} frames")
+    keys = {k % N: _binary(m, H, W) for k, m in keys.items()}
     if flow is None: flow = compute_flow(rgb, progress=progress)
     if flow.get('gap', 1) != 1 or tuple(flow['forward'].shape) != (N - 1, 2, H, W):
         raise ValueError(f"propagate_mask: flow must be consecutive-frame flow (gap 1) of shape ({N - 1}, 2, {H}, {W}), "
@@ -190,48 +204,73 @@ def propagate_mask(
     fv, bv = (flow[k].numpy() > 0.5 for k in ('forward_valid', 'backward_valid'))
     r = H/240
     sigma = sigma or 6*r
-    out = [None]*N; out[key_frame] = key
-    steps = [(k, k + 1) for k in range(key_frame, N - 1)] + [(k, k - 1) for k in range(key_frame, 0, -1)]
+    owner = key_stretches(list(keys), N)
+    out, agree, conf = [None]*N, np.ones(N), np.ones(N)
+    for k, m in keys.items(): out[k] = m
+    steps = [(k, k + 1) for k in range(N - 1) if owner[k + 1] == owner[k] and k >= owner[k]] + \
+            [(k, k - 1) for k in range(N - 1, 0, -1) if owner[k - 1] == owner[k] and k <= owner[k]]
+    steps.sort(key=lambda s: abs(s[1] - owner[s[1]]))   # outwards from each key: a frame's source is always done first
     for k, n in progress_bar(steps, desc="propagating mask", progress=progress):
         if n > k: carried = (fw[k], fv[k], bw[k], bv[k])     # k → n is forward[k]; n → k is backward[k]
         else: carried = (bw[n], bv[n], fw[n], fv[n])         # k → n is backward[n]; n → k is forward[n]
-        if method == 'none':
-            out[n] = sample_with_flow(out[k].astype(np.float32), carried[2]) >= 0.5
-            continue
-        hard, unknown = carry_mask(out[k], *carried)
-        unknown &= cv2.dilate(hard.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=int(3*sigma)) > 0
-        if method == 'grabcut': out[n] = refine_grabcut(rgb[n], hard, unknown)
+        if method == 'none': out[n] = sample_with_flow(out[k].astype(np.float32), carried[2]) >= 0.5
         else:
-            ahead = n + (n - k)   # the flow onward, in the direction of propagation
-            if 0 <= ahead < N: motion = fw[n] if ahead > n else bw[n - 1]
-            else: motion = -(bw[n - 1] if n > k else fw[n])
-            lab = cv2.cvtColor(rgb[n], cv2.COLOR_RGB2LAB).astype(np.float32)
-            out[n] = refine_local(lab, motion, hard, unknown, sigma, 30., 2*r*r, motion_weight)
-            if snap: out[n] = refine_grabcut(rgb[n], out[n], _outline(out[n]))
-    return torch.from_numpy(np.stack(out)[:, None].astype(np.float32))
+            hard, unknown = carry_mask(out[k], *carried)
+            unknown &= cv2.dilate(hard.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=int(3*sigma)) > 0
+            if method == 'grabcut': out[n] = refine_grabcut(rgb[n], hard, unknown)
+            else:
+                ahead = n + (n - k)   # the flow onward, in the direction of propagation
+                if 0 <= ahead < N: motion = fw[n] if ahead > n else bw[n - 1]
+                else: motion = -(bw[n - 1] if n > k else fw[n])
+                lab = cv2.cvtColor(rgb[n], cv2.COLOR_RGB2LAB).astype(np.float32)
+                out[n] = refine_local(lab, motion, hard, unknown, sigma, 30., 2*r*r, motion_weight)
+                if snap: out[n] = refine_grabcut(rgb[n], out[n], _outline(out[n]))
+        # the step's agreement: frame n's mask carried back to frame k by the flow, against frame k's mask
+        agree[n] = _iou(sample_with_flow(out[n].astype(np.float32), carried[0]) >= 0.5, out[k])
+        conf[n] = conf[k]*agree[n]
+    return dict(masks=torch.from_numpy(np.stack(out)[:, None].astype(np.float32)), key=owner, agreement=agree, confidence=conf)
+
+@delegates(propagate_from_keys, but=['clip_frames', 'keys', 'flow'])
+def propagate_mask(
+    clip_frames, # a Clip, float (N,3,H,W) frames in [0,1], or uint8 (N,H,W,3)
+    key_mask, # (H, W) binary mask of the object in the key frame (tensor or array; bool, 0/1 or 0/255)
+    key_frame:int, # index of the key frame
+    flow:dict|None=None, # `compute_flow` output for these frames with gap 1; None → computed here
+    **kwargs,
+)->Tensor: # float32 (N, 1, H, W) masks, 0/1
+    "Carry `key_mask` from frame `key_frame` to every frame of the clip through the optical flow, refining each step."
+    return propagate_from_keys(clip_frames, {key_frame: key_mask}, flow, **kwargs)['masks']
 
 # %% ../nbs/06_masks.ipynb #c90a9e21
 def masks_for_clip(
     clip:Clip, # the clip
-    key_frame:int|None=None, # the key frame; None → the middle frame
-    key_mask=None, # (H, W) or (K, H, W) key masks; None → the clip's masks at the key frame
+    key_frame:int|list[int]|None=None, # the key frame, or several (each carries its masks over its own stretch); None → the middle frame
+    key_mask=None, # (H, W) or (K, H, W) masks of one key frame, (F, K, H, W) of F key frames; None → the clip's masks there
     flow:dict|None=None, # the clip's flow (gap 1); None → `flow_for_clip(clip, cache_dir)`
     cache_dir:Path|str|None=None, # flow cache folder (see `flow_for_clip`)
     refine:bool|str=True, # see `propagate_mask`
     progress:bool=True, # progress bars
-)->Tensor: # float32 (N, K, H, W) masks, 0/1
-    "Masks for every frame of `clip`, carried from the masks of one key frame."
+    report:bool=False, # also return, per object, each frame's key frame, step agreement and confidence
+)->Tensor|tuple[Tensor,list[dict]]: # float32 (N, K, H, W) masks, 0/1 (with `report`: and K dicts of (N,) key, agreement, confidence)
+    "Masks for every frame of `clip`, carried from the masks of one or more key frames."
     N, H, W = clip.N, clip.H, clip.W
-    key_frame = N//2 if key_frame is None else key_frame
-    if not -N <= key_frame < N: raise ValueError(f"masks_for_clip: key_frame {key_frame} out of range for {N} frames")
+    keys = [N//2] if key_frame is None else [key_frame] if np.isscalar(key_frame) else list(key_frame)
+    for k in keys:
+        if not -N <= k < N: raise ValueError(f"masks_for_clip: key_frame {k} out of range for {N} frames")
+    keys = [k % N for k in keys]
+    if len(set(keys)) != len(keys): raise ValueError(f"masks_for_clip: key frames repeat: {keys}")
     if key_mask is None:
         if clip.K == 0: raise ClipError(f"masks_for_clip: clip '{clip.name}' has no masks; pass key_mask=")
-        key_mask = clip.mask_data[key_frame].float()
+        key_mask = clip.mask_data[keys].float()
     km = key_mask.detach().cpu() if isinstance(key_mask, Tensor) else torch.as_tensor(np.asarray(key_mask))
-    if km.ndim == 2: km = km[None]
-    if km.ndim != 3 or tuple(km.shape[1:]) != (H, W): raise ValueError(f"key_mask: shape must be (H, W) or (K, H, W) with (H, W) = ({H}, {W}), got {tuple(km.shape)}")
+    if km.ndim < 4: km = km.reshape(1, -1, *km.shape[-2:]) if km.ndim >= 2 else km
+    if km.ndim != 4 or km.shape[0] != len(keys) or tuple(km.shape[2:]) != (H, W):
+        raise ValueError(f"key_mask: shape must be (H, W) or (K, H, W) for one key frame, (F, K, H, W) for F key frames, "
+                         f"with (H, W) = ({H}, {W}) and F = {len(keys)}; got {tuple(np.shape(key_mask))}")
     if flow is None: flow = flow_for_clip(clip, cache_dir, progress=progress)
-    return torch.cat([propagate_mask(clip, m, key_frame, flow, refine, progress) for m in km], 1)
+    res = [propagate_from_keys(clip, dict(zip(keys, km[:, i])), flow, refine, progress) for i in range(km.shape[1])]
+    masks = torch.cat([r.pop('masks') for r in res], 1)
+    return (masks, res) if report else masks
 
 def save_masks(
     masks, # (N, K, H, W) or (N, H, W) masks, 0/1 (tensor or array)
@@ -250,3 +289,59 @@ def save_masks(
         if K > 1 and (not name or '/' in name or name in ('.', '..')): raise ValueError(f"save_masks: object name {name!r} cannot be a folder name")
         save_png_frames((m[:, i] > 0.5).astype(np.uint8)*255, out if K == 1 else out/name)
     return out
+
+# %% ../nbs/06_masks.ipynb #2786fd99
+def mask_confidence(
+    reports:list[dict], # per object, `masks_for_clip(..., report=True)`'s key, agreement, confidence (each (N,))
+    numbers:list[int], # the N frames' numbers (as in the file names)
+    object_names:list[str], # the K objects' names
+    n_lowest:int=4, # frames listed (and drawn) as the ones to check first
+)->dict: # JSON-ready: per object each frame's key frame, agreement, confidence; and the frames to check
+    "Each frame's confidence in its carried masks: the product, from its key frame, of every step's round-trip agreement."
+    objs = {}
+    for name, r in zip(object_names, reports):
+        conf = np.asarray(r['confidence'], dtype=float)
+        order = [i for i in np.argsort(conf, kind='stable') if r['key'][i] != i][:n_lowest]
+        objs[name] = dict(key_frame=[numbers[int(k)] for k in r['key']], agreement=[round(float(a), 4) for a in r['agreement']],
+                          confidence=[round(float(c), 4) for c in conf], check_first=[numbers[int(i)] for i in order])
+    worst = np.min([o['confidence'] for o in objs.values()], 0) if objs else np.ones(len(numbers))
+    lowest = [numbers[int(i)] for i in np.argsort(worst, kind='stable')[:n_lowest] if worst[i] < 1]
+    return dict(frames=list(map(int, numbers)), objects=objs, check_first=lowest,
+                about="agreement: IoU of a frame's mask carried back one step by the flow against the mask it came from; "
+                      "confidence: the product of the agreements from the key frame (1 on key frames) — a ranking of the "
+                      "frames to check, not an estimate of the IoU")
+
+def mask_confidence_figure(
+    clip:Clip, # the clip
+    masks:Tensor, # (N, K, H, W) its carried masks
+    confidence:dict, # `mask_confidence` output
+    path:Path|str, # PNG written here (atomically)
+)->Path: # the file
+    "The masks outlined on the frames of lowest confidence, above each object's confidence along the clip."
+    import matplotlib.pyplot as plt
+    from npr_lib.files import atomic_path
+    numbers, frames = confidence['frames'], confidence['check_first'] or confidence['frames'][:1]
+    colours = plt.cm.tab10.colors
+    fig = plt.figure(figsize=(4*max(2, len(frames)), 5.2))
+    ax = fig.add_subplot(2, 1, 1)
+    for i, (name, o) in enumerate(confidence['objects'].items()):
+        ax.plot(numbers, o['confidence'], '.-', color=colours[i % 10], label=name)
+    for k in sorted({k for o in confidence['objects'].values() for k in o['key_frame']}): ax.axvline(k, color='k', lw=0.6, ls=':')
+    ax.set_ylim(0, 1.02); ax.set_xlabel('frame (dotted: key frames)'); ax.set_ylabel('confidence'); ax.legend(fontsize=8, loc='lower left')
+    for j, num in enumerate(frames):
+        a = fig.add_subplot(2, len(frames), len(frames) + j + 1); i = numbers.index(num)
+        m = masks[i].cpu().numpy() > 0.5
+        s = _roll_to_gap(m.any(0))   # the objects away from the seam, then a crop around them
+        img, m = np.roll(clip.frame(i).permute(1, 2, 0).clamp(0, 1).cpu().numpy(), s, 1), np.roll(m, s, 2)
+        ys, xs = np.nonzero(m.any(0)) if m.any() else (np.array([0, clip.H - 1]), np.array([0, clip.W - 1]))
+        py, px = max(8, (ys.max() - ys.min())//3), max(8, (xs.max() - xs.min())//3)
+        y0, y1, x0, x1 = max(0, ys.min() - py), ys.max() + py + 1, max(0, xs.min() - px), xs.max() + px + 1
+        a.imshow(img[y0:y1, x0:x1])
+        for o in range(m.shape[0]):
+            if m[o, y0:y1, x0:x1].any(): a.contour(m[o, y0:y1, x0:x1], levels=[0.5], colors=[colours[o % 10]], linewidths=1)
+        a.set_title(f"frame {num}", fontsize=9); a.axis('off')
+    fig.tight_layout()
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=80, format='png')
+    plt.close(fig)
+    return path

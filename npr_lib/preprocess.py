@@ -6,7 +6,7 @@ Docs: https://npr-lib.github.io/npr_lib/preprocess.html.md"""
 
 # %% ../nbs/07_preprocess.ipynb #e6226105
 from __future__ import annotations
-import math, time
+import json, math, time
 
 from pathlib import Path
 import numpy as np
@@ -18,8 +18,9 @@ from .progress import Timings
 
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'write_numbered_masks', 'trains_flow', 'flow_gap_list', 'flow_strides',
-           'preprocess_clip', 'flow_files', 'masks_load_hint', 'mask_files']
+__all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'check_masks_free', 'write_numbered_masks', 'carry_key_masks',
+           'trains_flow', 'flow_gap_list', 'flow_strides', 'preprocess_clip', 'flow_files', 'masks_load_hint',
+           'mask_files']
 
 # %% ../nbs/07_preprocess.ipynb #0057c15f
 def _source_size(clip:Clip)->tuple[int,int]|None:
@@ -49,32 +50,60 @@ def read_key_mask(
     if not m.any(): raise ValueError(f"{path}: key mask is empty (no white pixel); draw the object in white (255) on black (0)")
     return m > 0
 
+def _frames_text(numbers:list[int])->str: return f"frame {numbers[0]}" if len(numbers) == 1 else f"frames {', '.join(map(str, numbers))}"
+
+def _list_arg(v)->list|None:
+    "None, one value, a sequence, or a comma-separated string → a list of the values (as strings from a string)."
+    if v is None: return None
+    if isinstance(v, str): return [s.strip() for s in v.split(',') if s.strip()]
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
 def key_masks(
     clip:Clip, # the loaded clip (its `numbers` and `source` name frames and files in messages)
-    key_frame:int|None=None, # NUMBER of the key frame (as in the file names); None → the middle frame
-    key_mask:str|Path|None=None, # key mask PNG; None → the clip's own masks at the key frame
-)->tuple[int,Tensor,list[str]]: # (position of the key frame in `clip`, key masks (K, H, W), object names)
-    "The key frame and its masks, from a PNG or from the clip's masks, with errors that say what to fix."
+    key_frame:int|str|list|None=None, # NUMBER of the key frame (as in the file names), or several ('1,15,30'); None → the middle frame
+    key_mask:str|Path|list|None=None, # key mask PNG, one per key frame ('a.png,b.png'); None → the clip's own masks at the key frames
+)->tuple[list[int],Tensor,list[str]]: # (positions of the F key frames in `clip`, key masks (F, K, H, W), object names)
+    "The key frames and their masks, from PNGs or from the clip's masks, with errors that say what to fix."
     nums, where = clip.numbers, (clip.source or {}).get('clip', clip.name)
-    if key_mask is not None and key_frame is None:
+    frames, files = _list_arg(key_frame), _list_arg(key_mask)
+    if files is not None and frames is None:
         raise ValueError(f"{key_mask}: --key-mask needs --key-frame, the number of the frame the mask was drawn on "
                          f"({nums[0]}–{nums[-1]} for this clip)")
-    if key_frame is None: pos = clip.N//2
-    elif key_frame in nums: pos = nums.index(key_frame)
-    else: raise ValueError(f"key frame {key_frame} is not a frame of {where}: its frames are numbered {nums[0]}–{nums[-1]}"
-                           + ('' if nums == list(range(nums[0], nums[-1] + 1)) else ' (with gaps)'))
-    if key_mask is not None:
-        m = read_key_mask(key_mask, clip.H, clip.W, _source_size(clip))
-        return pos, torch.from_numpy(m[None].astype(np.float32)), ['foreground']
+    if frames is None: pos = [clip.N//2]
+    else:
+        pos = []
+        for f in frames:
+            try: f = int(f)
+            except ValueError: raise ValueError(f"key frame {f!r}: not a frame number; give numbers as in the file names, e.g. 15 or 1,15,30") from None
+            if f not in nums: raise ValueError(f"key frame {f} is not a frame of {where}: its frames are numbered {nums[0]}–{nums[-1]}"
+                                               + ('' if nums == list(range(nums[0], nums[-1] + 1)) else ' (with gaps)'))
+            if nums.index(f) in pos: raise ValueError(f"key frame {f} is given twice; give each key frame once")
+            pos.append(nums.index(f))
+    if files is not None:
+        if len(files) != len(pos):
+            raise ValueError(f"{key_mask}: {len(files)} key mask(s) for {len(pos)} key frame(s); give one mask per key frame, in the same order")
+        ms = [read_key_mask(p, clip.H, clip.W, _source_size(clip)) for p in files]
+        return pos, torch.from_numpy(np.stack(ms)[:, None].astype(np.float32)), ['foreground']
     if clip.K == 0:
         raise ValueError(f"{where}: the clip has no masks; pass --key-mask FILE (white on black PNG of the object in frame --key-frame)")
-    for k, name in enumerate(clip.object_names):
-        if not clip.mask_data[pos, k].any():
-            raise ValueError(f"{where}: the mask of '{name}' is empty in key frame {nums[pos]}; pick a frame where the object shows")
+    for p in pos:
+        for k, name in enumerate(clip.object_names):
+            if not clip.mask_data[p, k].any():
+                raise ValueError(f"{where}: the mask of '{name}' is empty in key frame {nums[p]}; pick a frame where the object shows")
     return pos, clip.mask_data[pos].float(), list(clip.object_names)
 
 # %% ../nbs/07_preprocess.ipynb #4105c2a7
 IMAGE_SUFFIXES = IMAGE_EXTS
+
+def check_masks_free(
+    folder:str|Path, # masks would go to folder/masks/
+    overwrite:bool=False, # masks there may be replaced
+)->list[Path]: # the mask images already there (to replace)
+    "Refuse, before any work, to replace mask images someone may have drawn, unless `overwrite`."
+    out = Path(folder)/'masks'
+    old = [p for p in out.rglob('*') if p.suffix.lower() in IMAGE_SUFFIXES] if out.is_dir() else []
+    if old and not overwrite: raise ValueError(f"{out}: already holds {len(old)} mask images; pass --overwrite to replace them or choose another --out")
+    return old
 
 def write_numbered_masks(
     masks:Tensor, # (N, K, H, W) masks, 0/1
@@ -85,9 +114,7 @@ def write_numbered_masks(
 )->Path: # the masks folder
     "Write masks in the NPR layout, numbered like their frames, as 0/255 PNGs."
     from npr_lib.video import save_png_frames
-    out = Path(folder)/'masks'
-    old = [p for p in out.rglob('*') if p.suffix.lower() in IMAGE_SUFFIXES] if out.is_dir() else []
-    if old and not overwrite: raise ValueError(f"{out}: already holds {len(old)} mask images; pass --overwrite to replace them or choose another --out")
+    out, old = Path(folder)/'masks', check_masks_free(folder, overwrite)
     if masks.shape[0] != len(numbers) or masks.shape[1] != len(object_names):
         raise ValueError(f"write_numbered_masks: masks {tuple(masks.shape)} for {len(numbers)} frames and {len(object_names)} objects")
     for p in old: p.unlink()
@@ -95,6 +122,33 @@ def write_numbered_masks(
         d = out if len(object_names) == 1 else out/name
         for i, n in enumerate(numbers): save_png_frames(masks[i:i + 1, k], d, start=n)
     return out
+
+# %% ../nbs/07_preprocess.ipynb #d93a50ae
+def carry_key_masks(
+    clip:Clip, # the loaded clip
+    positions:list[int], # positions of the key frames in `clip` (from `key_masks`)
+    km:Tensor, # (F, K, H, W) their masks (from `key_masks`)
+    names:list[str], # the K objects' names
+    out:str|Path|None=None, # masks/, masks_confidence.json and figures/masks_confidence.png go here; None → nothing written
+    flow_method:str='dis', # optical flow method (the gap-1 flow comes from the cache)
+    refine:str|bool='local', # see `npr_lib.masks.propagate_mask`
+    overwrite:bool=False, # replace masks already in OUT/masks
+    progress:bool=True, # progress bars
+)->tuple[Tensor,dict]: # (masks (N, K, H, W), report: key frames, confidence file and figure, frames to check, folder)
+    "Carry the key masks to every frame and write them with each frame's confidence and a figure of the frames to check."
+    from npr_lib.flow import flow_for_clip
+    from npr_lib.masks import masks_for_clip, mask_confidence, mask_confidence_figure
+    from npr_lib.files import atomic_write_text
+    m, reports = masks_for_clip(clip, key_frame=positions, key_mask=km, flow=flow_for_clip(clip, method=flow_method, gap=1, progress=progress),
+                                refine=refine, progress=progress, report=True)
+    conf = mask_confidence(reports, clip.numbers, names)
+    rep = dict(key_frames=[clip.numbers[p] for p in positions], check_first=conf['check_first'])
+    if out is not None:
+        out = Path(out)
+        rep['folder'] = str(write_numbered_masks(m, out, clip.numbers, names, overwrite))
+        rep['confidence'] = str(atomic_write_text(out/'masks_confidence.json', json.dumps(conf, indent=1)))
+        rep['figure'] = str(mask_confidence_figure(clip, m, conf, out/'figures'/'masks_confidence.png'))
+    return m, rep
 
 # %% ../nbs/07_preprocess.ipynb #79be0437
 def trains_flow(
@@ -151,6 +205,7 @@ def preprocess_clip(
     report = dict(notes=[], flow=None, masks=None, figures=[])
     if flow and not use_flow: report['notes'].append(f"config '{get_config(config)['name']}' has no flow losses: no flow used")
     if propagate: pos, km, names = key_masks(clip, key_frame, key_mask)   # a bad key frame or mask fails here, before the flow
+    if propagate and out is not None: check_masks_free(out, overwrite)   # masks there: refused now, before the work
     if (use_flow or propagate) and clip.N < 2: raise ValueError(f"{clip.name}: flow needs at least 2 frames, the clip has {clip.N}")
     train_flow = None
     if use_flow:
@@ -169,12 +224,11 @@ def preprocess_clip(
                 report['figures'] = [str(p) for p in flow_figures(clip, train_flow[0], out/'figures')]
     if propagate:
         with t('masks'):
-            m = masks_for_clip(clip, key_frame=pos, key_mask=km, flow=flow_for_clip(clip, method=flow_method, gap=1, progress=progress),
-                               progress=progress)
+            m, rep = carry_key_masks(clip, pos, km, names, out, flow_method, overwrite=overwrite, progress=progress)
             clip = Clip(clip.data, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers, source=clip.source)
-            report['masks'] = dict(key_frame=clip.numbers[pos], source=str(key_mask) if key_mask else 'clip masks', objects=names)
-            if out is not None: report['masks']['folder'] = str(write_numbered_masks(m, out, clip.numbers, names, overwrite))
-        report['notes'].append(f"masks of {names} propagated from frame {clip.numbers[pos]} ({report['masks']['source']})")
+            report['masks'] = dict(key_frame=rep['key_frames'][0] if len(pos) == 1 else rep['key_frames'],
+                                   source=str(key_mask) if key_mask else 'clip masks', objects=names, **rep)
+        report['notes'].append(f"masks of {names} propagated from {_frames_text(rep['key_frames'])} ({report['masks']['source']})")
     elif clip.K == 0:
         report['notes'].append(f"{clip.name} has no masks and no --key-mask was given: fitting the background only. "
                                "To fit an object, pass --key-mask FILE --key-frame K (the object white on black in frame K).")
@@ -220,17 +274,15 @@ def masks_load_hint(
 def mask_files(
     clip:Clip, # the loaded clip
     out:str|Path, # masks go to OUT/masks/ (NPR layout)
-    key_frame:int|None=None, # NUMBER of the key frame as in the file names; the middle frame by default
-    key_mask:str|Path|None=None, # PNG of the object in the key frame; else the clip's own masks there
+    key_frame:int|str|list|None=None, # NUMBER of the key frame as in the file names, or several ('1,15,30'); the middle frame by default
+    key_mask:str|Path|list|None=None, # PNG of the object in the key frame (one per key frame: 'a.png,b.png'); else the clip's own masks there
     refine:str='local', # 'local' (colour + motion), 'grabcut' or 'none' (plain warping)
     method:str='dis', # optical flow method
     person:bool=False, # no key mask: find the person with the selfie-segmentation model
     overwrite:bool=False, # replace masks already in OUT/masks
     progress:bool=True, # progress bars
-)->dict: # folder, names, key_frame (number, or None for person masks), seconds, coverage per object, hint
-    "Masks on every frame — carried from one key frame through the flow, or of the person — written as OUT/masks/…"
-    from npr_lib.flow import flow_for_clip
-    from npr_lib.masks import masks_for_clip
+)->dict: # folder, names, key_frames (numbers; None for person masks), seconds, coverage per object, hint; carried: confidence, figure, check_first
+    "Masks on every frame — carried from key frames through the flow, or of the person — written as OUT/masks/…"
     out = Path(out)
     if person:
         from npr_lib.person import find_person_model, person_masks
@@ -238,13 +290,13 @@ def mask_files(
     else:
         if clip.N < 2: raise ValueError(f"{clip.name}: propagating masks needs at least 2 frames, the clip has {clip.N}")
         pos, km, names = key_masks(clip, key_frame, key_mask)
-    existing = out/'masks'
-    if existing.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in existing.rglob('*')) and not overwrite:
-        raise ValueError(f"{existing}: already holds mask images; pass --overwrite to replace them or choose another --out")
+    check_masks_free(out, overwrite)
     t0 = time.perf_counter()
-    if person: m = person_masks(clip, model_file, progress=progress)
-    else: m = masks_for_clip(clip, key_frame=pos, key_mask=km, flow=flow_for_clip(clip, method=method, gap=1, progress=progress),
-                             refine=refine, progress=progress)
-    folder = write_numbered_masks(m, out, clip.numbers, names, overwrite)
-    return dict(folder=folder, names=names, key_frame=None if pos is None else clip.numbers[pos], seconds=time.perf_counter() - t0,
+    if person:
+        m = person_masks(clip, model_file, progress=progress)
+        rep = dict(folder=write_numbered_masks(m, out, clip.numbers, names, overwrite), key_frames=None)
+    else:
+        m, rep = carry_key_masks(clip, pos, km, names, out, method, refine, overwrite, progress)
+        rep['folder'] = Path(rep['folder'])
+    return dict(rep, names=names, seconds=time.perf_counter() - t0,
                 coverage={n: m[:, k].mean().item() for k, n in enumerate(names)}, hint=masks_load_hint(clip, out))

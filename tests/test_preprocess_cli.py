@@ -66,7 +66,8 @@ def test_masks_from_clip_masks(tmp_path, clip, capsys):
     for name in clip.object_names:
         test = sorted(p.name for p in (out/"masks"/name).iterdir())
         assert test == [f"{n:05d}.png" for n in range(1, 7)], test
-    assert "carried from frame 3" in log and "load_clip" in log
+    assert "carried from frame 3" in log and "load_clip" in log and "check frames" in log
+    assert (out/"masks_confidence.json").is_file() and (out/"figures"/"masks_confidence.png").is_file()
     save_png_frames(clip.frames, out/"frames")     # as the printed hint says
     back = load_clip(out, cache=False)
     assert back.K == clip.K and back.object_names == sorted(clip.object_names)
@@ -90,6 +91,21 @@ def test_masks_from_key_mask_into_clip_folder(folder, clip, capsys):
     back = load_clip(folder, cache=False)
     assert back.K == 1 and back.N == 6 and back.object_names == ["foreground"]
     assert torch.equal(back.masks[3, 0], clip.masks[3, 0])
+
+
+def test_masks_from_several_key_masks(tmp_path, folder, clip, capsys):
+    "One key mask per key frame; each key frame's mask is kept exactly and owns the frames nearest to it."
+    keys = [_png(tmp_path/f"key{n}.png", (clip.masks[n - 1, 0].numpy()*255).astype(np.uint8)) for n in (1, 6)]
+    out = tmp_path/"two"
+    rc, log, err = _run(["masks", str(folder), "--key-frame", "1,6", "--key-mask", f"{keys[0]},{keys[1]}", "--out", str(out), "--quiet"], capsys)
+    assert rc == 0, err
+    assert "carried from frames 1, 6" in log, log
+    back = load_clip(folder, masks=out/"masks", cache=False)
+    assert torch.equal(back.masks[0, 0], clip.masks[0, 0]) and torch.equal(back.masks[5, 0], clip.masks[5, 0])
+    conf = json.loads((out/"masks_confidence.json").read_text())
+    assert conf["objects"]["foreground"]["key_frame"] == [1, 1, 1, 6, 6, 6]
+    rc, _, err = _run(["masks", str(folder), "--key-frame", "1,6", "--key-mask", str(keys[0]), "--out", str(tmp_path/"x"), "--quiet"], capsys)
+    assert rc == 1 and "1 key mask(s) for 2 key frame(s)" in err, err
 
 
 def test_masks_at_scale_accepts_full_size_key_mask(folder, clip, tmp_path, capsys):
