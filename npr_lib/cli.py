@@ -142,6 +142,7 @@ def masks_cmd(
     refine:str='local', # 'local' (colour + motion), 'grabcut' or 'none' (plain warping)
     method:str='dis', # optical flow method
     person:bool=False, # no key mask: find the person with the selfie-segmentation model (`pip install npr_lib[person]`, `npr person-model`)
+    refine_with_fit:int=0, # STEPS > 0: then fit the layered atlas this many steps with the carried masks as bootstrap and keep its alphas
     overwrite:bool=False, # replace masks already in OUT/masks
     cache:bool=True, # use the clip decode cache
     quiet:bool=False, # no progress bars
@@ -153,11 +154,12 @@ def masks_cmd(
     if person: from npr_lib.person import find_person_model; find_person_model()   # no model: fail before decoding
     video = open_clip(clip, scale=scale, frames=frames, cache=cache)
     r = mask_files(video, Path(out or Path('outputs')/clip_label(clip)/'preprocess'), key_frame, key_mask, refine, method, person,
-                   overwrite, progress=not quiet)
+                   overwrite, progress=not quiet, refine_with_fit=refine_with_fit)
     cover = ', '.join(f"{n} {100*v:.1f}%" for n, v in r['coverage'].items())
     what = 'person masks of' if person else f"masks of {r['names']} carried from {_frames_text(r['key_frames'])} to"
     check = '' if person else f"\nfrom the flow's consistency, check frames {', '.join(map(str, r['check_first']))} first: {r['figure']} ({r['confidence']})"
-    print(f"{what} {video.N} frames in {r['seconds']:.1f} s (mean pixel coverage: {cover})\nwrote {r['folder']}{check}\n{r['hint']}")
+    fit = f"\nrefined with a {r['fit']['steps']}-step fit ({r['fit']['seconds']:.0f} s): the masks changed by {r['fit']['mean_change']:.1%} on average (1 − IoU)" if r.get('fit') else ''
+    print(f"{what} {video.N} frames in {r['seconds']:.1f} s (mean pixel coverage: {cover}){fit}\nwrote {r['folder']}{check}\n{r['hint']}")
     return r['folder']
 
 @command(name='person-model')

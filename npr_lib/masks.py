@@ -1,4 +1,4 @@
-"""Carry an object mask drawn on one frame of a 360° clip to every other frame through the optical flow, wrapping around the seam, with a local colour-and-motion refinement that stops it drifting.
+"""Carry an object mask drawn on one frame (or a few) of a 360° clip to every other frame through the optical flow, wrapping around the seam, with a local colour-and-motion refinement that stops it drifting, and say which frames to check.
 
 Docs: https://npr-lib.github.io/npr_lib/masks.html.md"""
 

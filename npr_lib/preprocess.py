@@ -19,8 +19,8 @@ from .progress import Timings
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'check_masks_free', 'write_numbered_masks', 'carry_key_masks',
-           'trains_flow', 'flow_gap_list', 'flow_strides', 'preprocess_clip', 'flow_files', 'masks_load_hint',
-           'mask_files']
+           'trains_flow', 'flow_gap_list', 'flow_strides', 'preprocess_clip', 'refine_masks_with_fit', 'flow_files',
+           'masks_load_hint', 'mask_files']
 
 # %% ../nbs/07_preprocess.ipynb #0057c15f
 def _source_size(clip:Clip)->tuple[int,int]|None:
@@ -134,7 +134,8 @@ def carry_key_masks(
     refine:str|bool='local', # see `npr_lib.masks.propagate_mask`
     overwrite:bool=False, # replace masks already in OUT/masks
     progress:bool=True, # progress bars
-)->tuple[Tensor,dict]: # (masks (N, K, H, W), report: key frames, confidence file and figure, frames to check, folder)
+    fit_steps:int=0, # > 0: then refine the carried masks with a fit of this many steps (`refine_masks_with_fit`)
+)->tuple[Tensor,dict]: # (masks (N, K, H, W), report: key frames, confidence file and figure, frames to check, folder; fit)
     "Carry the key masks to every frame and write them with each frame's confidence and a figure of the frames to check."
     from npr_lib.flow import flow_for_clip
     from npr_lib.masks import masks_for_clip, mask_confidence, mask_confidence_figure
@@ -143,6 +144,10 @@ def carry_key_masks(
                                 refine=refine, progress=progress, report=True)
     conf = mask_confidence(reports, clip.numbers, names)
     rep = dict(key_frames=[clip.numbers[p] for p in positions], check_first=conf['check_first'])
+    if fit_steps:
+        m, rep['fit'] = refine_masks_with_fit(Clip(clip.data, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers),
+                                              keep=positions, steps=fit_steps, flow_method=flow_method, progress=progress)
+        conf['fit'] = rep['fit']
     if out is not None:
         out = Path(out)
         rep['folder'] = str(write_numbered_masks(m, out, clip.numbers, names, overwrite))
@@ -234,6 +239,35 @@ def preprocess_clip(
                                "To fit an object, pass --key-mask FILE --key-frame K (the object white on black in frame K).")
     return clip, train_flow, report
 
+# %% ../nbs/07_preprocess.ipynb #3643dcd5
+def refine_masks_with_fit(
+    clip:Clip, # the clip with its carried masks (N, K, H, W)
+    keep:list[int]=(), # positions of frames whose masks stay as they are (the key frames: their masks were given)
+    steps:int=300, # training steps of the short fit
+    config:str|dict='fast', # training configuration (its alpha bootstrap anneals from the masks)
+    flow_method:str='dis', # optical flow method of the fit's flow losses
+    seed:int=0, # the fit's seed
+    progress:bool=True, # progress bars
+)->tuple[Tensor,dict]: # (masks (N, K, H, W), report: steps, seconds, changed (per frame: 1 − IoU of the new mask with the carried one), mean_change)
+    "New masks from a short layered-atlas fit bootstrapped with the given ones: the alphas above one half."
+    from npr_lib.train import Trainer
+    from npr_lib.evaluate import render_clip
+    if clip.K == 0: raise ValueError(f"{clip.name}: refining masks with a fit needs masks to start from")
+    if not (isinstance(steps, int) and steps >= 1): raise ValueError(f"refine_masks_with_fit: steps must be a whole number ≥ 1, got {steps!r}")
+    t0 = time.perf_counter()
+    _, flows, _ = preprocess_clip(clip, None, flow_method=flow_method, config=config, progress=progress)
+    tr = Trainer(clip, config, flow=flows, seed=seed)
+    tr.fit(steps=steps, progress=progress)
+    with torch.no_grad(): alpha = render_clip(tr.model, clip.H, clip.W)['alpha'].float()
+    new = (alpha > 0.5).float()
+    old = clip.masks.float()
+    for p in keep: new[p] = old[p]
+    a, b = new > 0.5, old > 0.5
+    inter, union = (a & b).sum((1, 2, 3)).float(), (a | b).sum((1, 2, 3)).float()
+    changed = torch.where(union > 0, 1 - inter/union.clamp_min(1), torch.zeros_like(union))
+    return new, dict(steps=steps, seconds=round(time.perf_counter() - t0, 1), changed=[round(float(c), 4) for c in changed],
+                     mean_change=round(float(changed.mean()), 4))
+
 # %% ../nbs/07_preprocess.ipynb #91967354
 def flow_files(
     clip:Clip, # the loaded clip
@@ -281,9 +315,11 @@ def mask_files(
     person:bool=False, # no key mask: find the person with the selfie-segmentation model
     overwrite:bool=False, # replace masks already in OUT/masks
     progress:bool=True, # progress bars
+    refine_with_fit:int=0, # > 0: refine the carried masks with a layered-atlas fit of this many steps
 )->dict: # folder, names, key_frames (numbers; None for person masks), seconds, coverage per object, hint; carried: confidence, figure, check_first
     "Masks on every frame — carried from key frames through the flow, or of the person — written as OUT/masks/…"
     out = Path(out)
+    if person and refine_with_fit: raise ValueError("refine_with_fit: refines masks carried from key frames; it does not apply to --person masks")
     if person:
         from npr_lib.person import find_person_model, person_masks
         model_file, names, pos = find_person_model(), ['person'], None
@@ -296,7 +332,7 @@ def mask_files(
         m = person_masks(clip, model_file, progress=progress)
         rep = dict(folder=write_numbered_masks(m, out, clip.numbers, names, overwrite), key_frames=None)
     else:
-        m, rep = carry_key_masks(clip, pos, km, names, out, method, refine, overwrite, progress)
+        m, rep = carry_key_masks(clip, pos, km, names, out, method, refine, overwrite, progress, refine_with_fit)
         rep['folder'] = Path(rep['folder'])
     return dict(rep, names=names, seconds=time.perf_counter() - t0,
                 coverage={n: m[:, k].mean().item() for k, n in enumerate(names)}, hint=masks_load_hint(clip, out))
