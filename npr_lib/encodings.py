@@ -15,24 +15,36 @@ from torch import Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HASHGRID_CONFIG', 'tune_cpu_malloc', 'GridLevels', 'grid_levels', 'HashGrid', 'Frequency', 'tcnn_available',
-           'TcnnModule', 'Identity', 'resolve_backend', 'make_encoding', 'BoxEncoding', 'SphereEncoding',
-           'SpaceTimeEncoding', 'get_activation', 'MLP', 'make_network']
+__all__ = ['HASHGRID_CONFIG', 'tune_cpu_malloc', 'trim_cpu_memory', 'GridLevels', 'grid_levels', 'HashGrid', 'Frequency',
+           'tcnn_available', 'TcnnModule', 'Identity', 'resolve_backend', 'make_encoding', 'BoxEncoding',
+           'SphereEncoding', 'SpaceTimeEncoding', 'get_activation', 'MLP', 'make_network']
 
 # %% ../nbs/08_encodings.ipynb #0b6125e4
+def _libc():
+    "glibc, or None off Linux/glibc."
+    if not sys.platform.startswith("linux"): return None
+    for name in ("libc.so.6", ctypes.util.find_library("c")):
+        try:
+            lib = ctypes.CDLL(name)
+            if hasattr(lib, 'mallopt') and hasattr(lib, 'malloc_trim'): return lib
+        except (OSError, TypeError): pass
+    return None
+
 def tune_cpu_malloc(
     mmap_threshold:int=1 << 30, # blocks below this size come from the reusable heap instead of fresh mmaps
     trim_threshold:int=2**31 - 1, # free heap memory kept instead of being handed back to the OS
 )->bool: # whether glibc accepted both settings
     "Make glibc keep large freed CPU buffers for reuse (process-wide `mallopt`); a no-op off Linux/glibc."
-    if not sys.platform.startswith("linux"): return False
-    try: mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        try: mallopt = ctypes.CDLL(ctypes.util.find_library("c")).mallopt
-        except (OSError, AttributeError, TypeError): return False
+    libc = _libc()
+    if libc is None: return False
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     cap = 2**31 - 1
-    return bool(mallopt(M_MMAP_THRESHOLD, min(mmap_threshold, cap))) and bool(mallopt(M_TRIM_THRESHOLD, min(trim_threshold, cap)))
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, min(mmap_threshold, cap))) and bool(libc.mallopt(M_TRIM_THRESHOLD, min(trim_threshold, cap)))
+
+def trim_cpu_memory()->bool: # whether glibc handed memory back
+    "Hand the free memory glibc's heaps keep (after `tune_cpu_malloc`, or scattered by many threads) back to the OS (`malloc_trim`); a no-op off Linux/glibc."
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
 
 # %% ../nbs/08_encodings.ipynb #1a4c46ff
 class GridLevels(NamedTuple):

@@ -179,7 +179,7 @@ def atlas_texture(
     "The layer's atlas as an equirectangular RGBA texture; alpha = where some frame shows this layer."
     dev = next(model.parameters()).device
     u = unit_grid(H, 2*H, dev).reshape(-1, 3)
-    rgb = chunked(model.layers[layer].color, u, out_device='cpu')
+    rgb = chunked(model.layers[layer].color, u, chunk=RENDER_CHUNK, out_device='cpu')   # 8k points: 40 MB of temporaries, not 0.3 GB
     rgb = rgb.T.reshape(3, H, 2*H)
     if coverage is None and coverage_from is None: return torch.cat([rgb, torch.ones(1, H, 2*H)])
     if coverage is None: coverage = atlas_coverage(coverage_from, layer, H, min_weight)

@@ -15,6 +15,7 @@ from .model import LayeredAtlas, layer_names
 from .evaluate import render_clip, render_frames, eval_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
 from .files import atomic_write_text, check_writable, remove_stale_temporaries
 from .progress import progress_bar, Timings
+from .encodings import trim_cpu_memory
 from .bake import BakeWriter
 
 
@@ -460,7 +461,8 @@ def clip_figures(
     w = latitude_weights(clip.H)[:, None]
     w = w/(w.sum()*clip.W)
     fig, ax = plt.subplots(figsize=(7, 2.6))
-    cover = torch.cat([(clip.mask_data[s:s + 16].cpu().float()*w).sum((2, 3)) for s in range(0, clip.N, 16)]) if clip.K else None   # (N, K)
+    cover = torch.cat([(clip.mask_data[s:s + 16].cpu().sum(-1, dtype=torch.int32).float()*w[:, 0]).sum(-1)   # rows first: no float copy of the masks
+                       for s in range(0, clip.N, 16)]) if clip.K else None   # (N, K)
     for k, name in enumerate(clip.object_names): ax.plot(clip.numbers, cover[:, k].numpy()*100, label=name)
     ax.set_xlabel('frame'); ax.set_ylabel('% of the sphere'); ax.set_title(f'{clip.name}: mask coverage')
     if clip.K: ax.legend(fontsize=8)
@@ -551,6 +553,7 @@ def run_pipeline(
         outputs = clip_figures(video, out)
         outputs['input_video'], spherical = input_video(video, out)
     flow_handed, train_flow = [train_flow], None   # handed over, so the flow is freed when training ends, before rendering
+    trim_cpu_memory()   # what the flow's threads and the figures freed goes back to the OS before the trainer's heap grows
     fit = fit_clip(video, out, config=config, minutes=None if steps else minutes, steps=steps, device=str(dev), seed=seed,
                    resume=not fresh, progress=progress, flow=flow_handed.pop(), timings=t, render=render,
                    **({'deterministic': True} if deterministic else {}))

@@ -19,7 +19,7 @@ from .geometry import unit_grid, latitude_weights, pixel_to_unit
 from .metrics import mse_to_psnr
 from .config import get_config, resolve_device
 from .model import LayeredAtlas, get_model_config, init_object_rotations, estimate_camera_rotations
-from .encodings import tune_cpu_malloc
+from .encodings import tune_cpu_malloc, trim_cpu_memory
 from .files import atomic_torch_save, remove_stale_temporaries   # checkpoints: written atomically; a full disk is an OSError
 from .losses import training_weights, loss_terms, weighted_loss
 
@@ -313,9 +313,10 @@ def resume(self:Trainer)->bool:
 # %% ../nbs/12_train.ipynb #6fd2d712
 @patch
 def release(self:Trainer)->Trainer:
-    "Free the optimiser state, gradients and flow after the last `fit`; the model stays (a later `fit` refuses: resume a new trainer from the checkpoint)."
+    "Free the optimiser state, gradients and flow after the last `fit`, handing the memory back to the OS; the model stays (a later `fit` refuses: resume a new trainer from the checkpoint)."
     self.optimizer.state.clear()
     self.model.zero_grad(set_to_none=True)
     self.sampler.flow = None
     self.released = True
+    if self.device.type == 'cpu': trim_cpu_memory()   # the heap `tune_cpu_malloc` kept: rendering starts from what is in use
     return self

@@ -448,9 +448,9 @@ def write_video(
     path = Path(path)
     if fps is None: fps = getattr(frames, 'fps', 30.0)
     w = VideoWriter(path, fps, crf, faststart, spherical=spherical, stereo=stereo)   # checks the name and stereo mode first
-    if hasattr(frames, 'chunks'):   # a Clip: 16 frames at a time, never all of it as floats
+    if hasattr(frames, 'chunks'):   # a Clip: 16 frames at a time as stored (bytes, usually), never all of it nor a chunk as floats
         with w:
-            for _, f, _ in frames.chunks(): w.write(f)
+            for s in range(0, frames.N, 16): w.write(frames.data[s:s + 16])
         return path
     u = to_uint8_frames(frames)
     if u.ndim != 4 or not len(u): raise ValueError(f"frames: need RGB frames (N,3,H,W) or (N,H,W,3), got {u.shape}")
