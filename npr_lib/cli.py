@@ -142,7 +142,7 @@ def masks_cmd(
     refine:str='local', # 'local' (colour + motion), 'grabcut' or 'none' (plain warping)
     method:str='dis', # optical flow method
     person:bool=False, # no key mask: find the person with the selfie-segmentation model (`pip install npr_lib[person]`, `npr person-model`)
-    refine_with_fit:int=0, # STEPS > 0: then fit the layered atlas this many steps with the carried masks as bootstrap and keep its alphas
+    refine_with_fit:int=0, # STEPS (≥ 100; 300 measured) > 0: then fit the layered atlas with the carried masks as bootstrap and keep its alphas (the carried masks go to OUT/carried/masks)
     overwrite:bool=False, # replace masks already in OUT/masks
     cache:bool=True, # use the clip decode cache
     quiet:bool=False, # no progress bars
@@ -150,15 +150,17 @@ def masks_cmd(
     "Carry the mask of one key frame to every frame through the optical flow (or segment the person); write OUT/masks/00001.png …"
     from npr_lib.clip import open_clip
     from npr_lib.runs import clip_label
-    from npr_lib.preprocess import mask_files, _frames_text
+    from npr_lib.preprocess import mask_files
     if person: from npr_lib.person import find_person_model; find_person_model()   # no model: fail before decoding
     video = open_clip(clip, scale=scale, frames=frames, cache=cache)
     r = mask_files(video, Path(out or Path('outputs')/clip_label(clip)/'preprocess'), key_frame, key_mask, refine, method, person,
                    overwrite, progress=not quiet, refine_with_fit=refine_with_fit)
     cover = ', '.join(f"{n} {100*v:.1f}%" for n, v in r['coverage'].items())
-    what = 'person masks of' if person else f"masks of {r['names']} carried from {_frames_text(r['key_frames'])} to"
+    what = 'person masks of' if person else f"masks of {r['names']} carried from {r['carried_from']} to"
     check = '' if person else f"\nfrom the flow's consistency, check frames {', '.join(map(str, r['check_first']))} first: {r['figure']} ({r['confidence']})"
-    fit = f"\nrefined with a {r['fit']['steps']}-step fit ({r['fit']['seconds']:.0f} s): the masks changed by {r['fit']['mean_change']:.1%} on average (1 − IoU)" if r.get('fit') else ''
+    fit = (f"\nrefined with a {r['fit']['steps']}-step fit ({r['fit']['seconds']:.0f} s): the masks changed by {r['fit']['mean_change']:.1%} "
+           f"on average (1 − IoU); the carried masks are in {r['carried']}" if r.get('fit') else '')
+    if r.get('fit') and r['fit']['mean_change'] > 0.25: fit += "\nwarning: the fit changed the masks by more than a quarter: check them, or give it more steps"
     print(f"{what} {video.N} frames in {r['seconds']:.1f} s (mean pixel coverage: {cover}){fit}\nwrote {r['folder']}{check}\n{r['hint']}")
     return r['folder']
 

@@ -134,7 +134,7 @@ def carry_key_masks(
     refine:str|bool='local', # see `npr_lib.masks.propagate_mask`
     overwrite:bool=False, # replace masks already in OUT/masks
     progress:bool=True, # progress bars
-    fit_steps:int=0, # > 0: then refine the carried masks with a fit of this many steps (`refine_masks_with_fit`)
+    fit_steps:int=0, # > 0: then refine the carried masks with a fit of this many steps (`refine_masks_with_fit`); the carried ones go to OUT/carried/masks
 )->tuple[Tensor,dict]: # (masks (N, K, H, W), report: key frames, confidence file and figure, frames to check, folder; fit)
     "Carry the key masks to every frame and write them with each frame's confidence and a figure of the frames to check."
     from npr_lib.flow import flow_for_clip
@@ -145,6 +145,7 @@ def carry_key_masks(
     conf = mask_confidence(reports, clip.numbers, names)
     rep = dict(key_frames=[clip.numbers[p] for p in positions], check_first=conf['check_first'])
     if fit_steps:
+        if out is not None: rep['carried'] = str(write_numbered_masks(m, Path(out)/'carried', clip.numbers, names, overwrite))   # kept beside the fit's
         m, rep['fit'] = refine_masks_with_fit(Clip(clip.data, m, fps=clip.fps, name=clip.name, object_names=names, numbers=clip.numbers),
                                               keep=positions, steps=fit_steps, flow_method=flow_method, progress=progress)
         conf['fit'] = rep['fit']
@@ -240,6 +241,11 @@ def preprocess_clip(
     return clip, train_flow, report
 
 # %% ../nbs/07_preprocess.ipynb #3643dcd5
+def _check_fit_steps(steps):
+    if not (isinstance(steps, int) and steps >= 100):
+        raise ValueError(f"refine_with_fit: steps must be a whole number ≥ 100, got {steps!r}: the alphas start blank and need "
+                         "about that many steps to take the masks' shape (300 was measured)")
+
 def refine_masks_with_fit(
     clip:Clip, # the clip with its carried masks (N, K, H, W)
     keep:list[int]=(), # positions of frames whose masks stay as they are (the key frames: their masks were given)
@@ -253,7 +259,7 @@ def refine_masks_with_fit(
     from npr_lib.train import Trainer
     from npr_lib.evaluate import render_clip
     if clip.K == 0: raise ValueError(f"{clip.name}: refining masks with a fit needs masks to start from")
-    if not (isinstance(steps, int) and steps >= 1): raise ValueError(f"refine_masks_with_fit: steps must be a whole number ≥ 1, got {steps!r}")
+    _check_fit_steps(steps)
     t0 = time.perf_counter()
     _, flows, _ = preprocess_clip(clip, None, flow_method=flow_method, config=config, progress=progress)
     tr = Trainer(clip, config, flow=flows, seed=seed)
@@ -316,7 +322,7 @@ def mask_files(
     overwrite:bool=False, # replace masks already in OUT/masks
     progress:bool=True, # progress bars
     refine_with_fit:int=0, # > 0: refine the carried masks with a layered-atlas fit of this many steps
-)->dict: # folder, names, key_frames (numbers; None for person masks), seconds, coverage per object, hint; carried: confidence, figure, check_first
+)->dict: # folder, names, key_frames (numbers; None for person masks), seconds, coverage per object, hint; carried: carried_from ('frame 15'), confidence, figure, check_first, fit
     "Masks on every frame — carried from key frames through the flow, or of the person — written as OUT/masks/…"
     out = Path(out)
     if person and refine_with_fit: raise ValueError("refine_with_fit: refines masks carried from key frames; it does not apply to --person masks")
@@ -327,12 +333,13 @@ def mask_files(
         if clip.N < 2: raise ValueError(f"{clip.name}: propagating masks needs at least 2 frames, the clip has {clip.N}")
         pos, km, names = key_masks(clip, key_frame, key_mask)
     check_masks_free(out, overwrite)
+    if refine_with_fit: _check_fit_steps(refine_with_fit); check_masks_free(out/'carried', overwrite)
     t0 = time.perf_counter()
     if person:
         m = person_masks(clip, model_file, progress=progress)
         rep = dict(folder=write_numbered_masks(m, out, clip.numbers, names, overwrite), key_frames=None)
     else:
         m, rep = carry_key_masks(clip, pos, km, names, out, method, refine, overwrite, progress, refine_with_fit)
-        rep['folder'] = Path(rep['folder'])
+        rep.update(folder=Path(rep['folder']), carried_from=_frames_text(rep['key_frames']))
     return dict(rep, names=names, seconds=time.perf_counter() - t0,
                 coverage={n: m[:, k].mean().item() for k, n in enumerate(names)}, hint=masks_load_hint(clip, out))

@@ -108,6 +108,19 @@ def test_masks_from_several_key_masks(tmp_path, folder, clip, capsys):
     assert rc == 1 and "1 key mask(s) for 2 key frame(s)" in err, err
 
 
+def test_masks_refined_with_a_fit(tmp_path, capsys):
+    "The fit's alphas become the masks, the carried ones are kept beside them; too few steps is refused before any work."
+    out = tmp_path/"fit"
+    rc, log, err = _run(["masks", "synthetic", "--key-frame", "3", "--refine-with-fit", "100", "--out", str(out), *ARGS], capsys)
+    assert rc == 0, err
+    assert "refined with a 100-step fit" in log and str(out/"carried"/"masks") in log, log
+    assert len(list((out/"masks").rglob("*.png"))) == len(list((out/"carried"/"masks").rglob("*.png"))) > 0
+    fit = json.loads((out/"masks_confidence.json").read_text())["fit"]
+    assert fit["steps"] == 100 and fit["changed"][2] == 0, fit          # the key frame's masks are kept
+    rc, _, err = _run(["masks", "synthetic", "--refine-with-fit", "30", "--out", str(tmp_path/"few"), *ARGS], capsys)
+    assert rc == 1 and "≥ 100" in err and not (tmp_path/"few").exists(), err
+
+
 def test_masks_at_scale_accepts_full_size_key_mask(folder, clip, tmp_path, capsys):
     "A mask drawn on the frame on disk also works when the clip is loaded downscaled."
     key = _png(tmp_path/"key.png", (clip.masks[0, 0].numpy()*255).astype(np.uint8))
