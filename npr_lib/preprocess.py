@@ -218,16 +218,19 @@ def preprocess_clip(
         tcfg = get_config(config)['training']
         gaps = flow_gap_list(flow_gaps, clip.N, config)
         strides, height = flow_strides(gaps, clip.N, tcfg['flow_pairs_per_gap']), min(clip.H, tcfg['flow_height'])
-        with t('flow'):
-            train_flow = [dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)
-                          for g in gaps]
+        from npr_lib.train import pack_flow
+        with t('flow'):   # every gap but the first kept in 8 bits as it comes (the first is drawn and summarised below)
+            train_flow = [(lambda f: f if g == gaps[0] else pack_flow(f))(
+                dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)) for g in gaps]
         report['flow'] = dict(method=flow_method, seconds=round(t['flow'], 2), gaps=gaps, strides=[strides[g] for g in gaps],
                               height=height, all_pairs=sum(len(f['starts']) for f in train_flow),
-                              megabytes=round(sum(f[k].nbytes for f in train_flow for k in _FLOW_KEYS)/2**20, 1),
+
                               **flow_stats(train_flow[0]))
         if out is not None:
             with t('figures'):
                 report['figures'] = [str(p) for p in flow_figures(clip, train_flow[0], out/'figures')]
+        pack_flow(train_flow[0])
+        report['flow']['megabytes'] = round(sum(f[k].nbytes for f in train_flow for k in _FLOW_KEYS)/2**20, 1)   # as training holds it
     if propagate:
         with t('masks'):
             m, rep = carry_key_masks(clip, pos, km, names, out, flow_method, overwrite=overwrite, progress=progress)

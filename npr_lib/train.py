@@ -24,7 +24,7 @@ from .files import atomic_torch_save, remove_stale_temporaries   # checkpoints: 
 from .losses import training_weights, loss_terms, weighted_loss
 
 # %% auto #0
-__all__ = ['flow_pairs', 'Sampler', 'Trainer']
+__all__ = ['pack_flow', 'flow_pairs', 'Sampler', 'Trainer']
 
 # %% ../nbs/12_train.ipynb #582b8bff
 def _pack_rows(
@@ -32,6 +32,27 @@ def _pack_rows(
 )->Tensor: # (..., ⌈w/8⌉) uint8: pixel x is bit x % 8 of byte x // 8
     "A validity mask packed 8 pixels a byte (a fifth of a flow's memory in bools)."
     return torch.from_numpy(np.packbits(np.asarray(torch.as_tensor(mask).cpu(), dtype=bool), axis=-1, bitorder='little'))
+
+def _quantize_rows(
+    field:Tensor, # (M, 2, h, w) displacements in pixels
+    ok:Tensor, # (M, h, w) bool: the trusted pixels
+)->tuple[Tensor,Tensor]: # int8 (M, 2, h, w) and each pair's step in pixels (M,) float32: field ≈ int8 · step
+    "Displacements in 8 bits, one step per pair sized to its largest trusted displacement (untrusted ones clamp)."
+    q, step = torch.empty(field.shape, dtype=torch.int8), torch.empty(len(field))
+    for m in range(len(field)):   # pair by pair: never a float copy of them all
+        f = field[m].float()
+        big = f.abs().amax(0)[ok[m]] if ok[m].any() else f.abs()
+        step[m] = max(float(big.max()) if big.numel() else 0., 1e-3)/127
+        q[m] = (f/step[m]).round_().clamp_(-127, 127).to(torch.int8)
+    return q, step
+
+def pack_flow(
+    flow:dict, # one gap's flow (`compute_flow`/`flow_for_clip`), converted in place: its owner hands the half-precision fields over
+)->dict: # the same dict: forward/backward int8 (M,2,h,w) with forward_step/backward_step (M,) pixels per unit
+    "Keep a training flow in 8 bits (as `flow_pairs` would), freeing its half-precision fields now rather than when training starts."
+    for d in ('forward', 'backward'):
+        if flow[d].dtype != torch.int8: flow[d], flow[f'{d}_step'] = _quantize_rows(flow[d], torch.as_tensor(flow[f'{d}_valid']))
+    return flow
 
 def _row_bits(
     packed:Tensor, # (M, h, ⌈w/8⌉) from `_pack_rows`
@@ -45,11 +66,11 @@ def _row_bits(
 def flow_pairs(
     flows:dict|list, # one flow dict (as `compute_flow`, with `gap` and optionally `starts`) or a list of them with different gaps
     n_frames:int, # frames in the clip
-)->dict: # fields: list of (M,2,h,w) as given; valid: list of (M,h,⌈w/8⌉) uint8 bits; part, row, target (P,); by_frame (N, M); count (N,)
-    "Every flow pair of every gap in one index, with the pairs that start at each frame; the fields are not copied, the validity masks are packed 8 pixels a byte."
+)->dict: # fields: list of (M,2,h,w) int8, steps: their (M,) pixels per unit; valid: list of (M,h,⌈w/8⌉) uint8 bits; part, row, target (P,); by_frame (N, M); count (N,)
+    "Every flow pair of every gap in one index, with the pairs that start at each frame; the fields in 8 bits, the validity masks packed 8 pixels a byte."
     flows = [flows] if isinstance(flows, dict) else list(flows)
     if not flows: raise ValueError("flow: an empty list of flows")
-    fields, valid, src, dst, part, row = [], [], [], [], [], []
+    fields, steps, valid, src, dst, part, row = [], [], [], [], [], [], []
     for f in flows:
         g, M = int(f.get('gap', 1)), f['forward'].shape[0]
         starts = torch.as_tensor(f['starts']).long() if 'starts' in f else torch.arange(M)
@@ -58,16 +79,18 @@ def flow_pairs(
         if g < 1 or len(starts) != M or (M and (starts.min() < 0 or starts.max() + g >= n_frames)):
             raise ValueError(f"flow with gap {g}: its {M} pairs starting at frames {starts.tolist()[:5]}… do not fit a clip of {n_frames} frames")
         k = torch.arange(M)
-        for fld, ok, a, b in ((f['forward'], f['forward_valid'], starts, starts + g), (f['backward'], f['backward_valid'], starts + g, starts)):
+        for d, a, b in (('forward', starts, starts + g), ('backward', starts + g, starts)):
             part.append(torch.full((M,), len(fields))); row.append(k)
-            fields.append(fld); valid.append(_pack_rows(ok)); src.append(a); dst.append(b)
+            fld, ok = f[d], f[f'{d}_valid']
+            q, step = (fld, f[f'{d}_step']) if fld.dtype == torch.int8 else _quantize_rows(fld, torch.as_tensor(ok))   # `pack_flow`ed already, or now
+            fields.append(q); steps.append(step); valid.append(_pack_rows(ok)); src.append(a); dst.append(b)
     src, dst, part, row = torch.cat(src), torch.cat(dst), torch.cat(part), torch.cat(row)
     count = torch.bincount(src, minlength=n_frames)
     order = torch.argsort(src, stable=True)
     slot = torch.arange(len(src)) - torch.repeat_interleave(torch.cumsum(count, 0) - count, count)
     by_frame = torch.zeros(n_frames, max(int(count.max()), 1), dtype=torch.long)
     by_frame[src[order], slot] = order
-    return dict(fields=fields, valid=valid, part=part, row=row, target=dst, by_frame=by_frame, count=count,
+    return dict(fields=fields, steps=steps, valid=valid, part=part, row=row, target=dst, by_frame=by_frame, count=count,
                 gaps=sorted({int(f.get('gap', 1)) for f in flows}))
 
 # %% ../nbs/12_train.ipynb #e184894d
@@ -118,13 +141,13 @@ def flow_targets(self:Sampler,
     p = fl['by_frame'][k, j]
     part, row = fl['part'][p], fl['row'][p]
     f, valid = torch.zeros(len(k), 2, device=k.device), torch.zeros(len(k), dtype=torch.bool, device=k.device)
-    for i, (fields, ok) in enumerate(zip(fl['fields'], fl['valid'])):   # one gather per gap and direction
+    for i, (fields, step, ok) in enumerate(zip(fl['fields'], fl['steps'], fl['valid'])):   # one gather per gap and direction
         s = (part == i).nonzero()[:, 0]
         h, w = fields.shape[-2:]
         if (h, w) == (H, W): ys, xs, scale = y[s], x[s], 1
         else:   # flow computed on smaller frames: the flow pixel holding this pixel's centre, its displacement scaled up
             ys, xs, scale = ((y[s] + 0.5)*h/H).long().clamp_max(h - 1), ((x[s] + 0.5)*w/W).long().clamp_max(w - 1), W/w
-        f[s] = fields[row[s], :, ys, xs].float()*scale
+        f[s] = fields[row[s], :, ys, xs].float()*(step[row[s]]*scale)[:, None]
         valid[s] = _row_bits(ok, row[s], ys, xs)
     return pixel_to_unit(x + f[:, 0], y + f[:, 1], H, W), fl['target'][p], (valid & (n > 0)).float()
 
