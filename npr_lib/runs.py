@@ -303,8 +303,8 @@ def memory_estimate(
         gaps = flow_gap_list(flow_gaps, N, cfg)
         h = min(H, cfg['training']['flow_height'])
         parts['copy'] = N*h*2*h*3   # the frames the flow is computed on
-        pairs = sum(len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items())
-        parts['flow'] = pairs*2*h*2*h*5   # both directions, float16 displacements and a bool mask
+        per_gap = {g: len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items()}
+        parts['flow'] = (sum(per_gap.values())*3 + per_gap[gaps[0]]*2)*2*h*2*h   # both directions, 8-bit displacements and a bool mask; the first gap in half precision until packed
     model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
     parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
     parts['peak'] = sum(parts.values())
