@@ -219,9 +219,11 @@ def preprocess_clip(
         gaps = flow_gap_list(flow_gaps, clip.N, config)
         strides, height = flow_strides(gaps, clip.N, tcfg['flow_pairs_per_gap']), min(clip.H, tcfg['flow_height'])
         from npr_lib.train import pack_flow
+        train_flow = []
         with t('flow'):   # every gap but the first kept in 8 bits as it comes (the first is drawn and summarised below)
-            train_flow = [(lambda f: f if g == gaps[0] else pack_flow(f))(
-                dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)) for g in gaps]
+            for g in gaps:
+                f = dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)
+                train_flow.append(f if g == gaps[0] else pack_flow(f))
         report['flow'] = dict(method=flow_method, seconds=round(t['flow'], 2), gaps=gaps, strides=[strides[g] for g in gaps],
                               height=height, all_pairs=sum(len(f['starts']) for f in train_flow),
 

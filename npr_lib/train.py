@@ -78,12 +78,10 @@ def flow_pairs(
             raise ValueError(f"flow with gap {g} has {M} frame pairs; a clip of {n_frames} frames needs {n_frames - g}")
         if g < 1 or len(starts) != M or (M and (starts.min() < 0 or starts.max() + g >= n_frames)):
             raise ValueError(f"flow with gap {g}: its {M} pairs starting at frames {starts.tolist()[:5]}… do not fit a clip of {n_frames} frames")
-        k = torch.arange(M)
+        f, k = pack_flow(dict(f)), torch.arange(M)   # the fields in 8 bits (a copy of the dict: the caller's flow stays as it was)
         for d, a, b in (('forward', starts, starts + g), ('backward', starts + g, starts)):
             part.append(torch.full((M,), len(fields))); row.append(k)
-            fld, ok = f[d], f[f'{d}_valid']
-            q, step = (fld, f[f'{d}_step']) if fld.dtype == torch.int8 else _quantize_rows(fld, torch.as_tensor(ok))   # `pack_flow`ed already, or now
-            fields.append(q); steps.append(step); valid.append(_pack_rows(ok)); src.append(a); dst.append(b)
+            fields.append(f[d]); steps.append(f[f'{d}_step']); valid.append(_pack_rows(f[f'{d}_valid'])); src.append(a); dst.append(b)
     src, dst, part, row = torch.cat(src), torch.cat(dst), torch.cat(part), torch.cat(row)
     count = torch.bincount(src, minlength=n_frames)
     order = torch.argsort(src, stable=True)
