@@ -127,11 +127,12 @@ def loss_terms(
     w:dict, # the loss weights in force (`training_weights`)
     latitude_weighted:bool=False, # weight the reconstruction by cos(latitude) (samples not drawn uniformly on the sphere)
 )->dict: # name → unweighted scalar term
-    "Every loss term of one batch whose weight is not zero."
+    "Every loss term of one batch whose weight is not zero; each sample's squared error is left in `batch['rgb_error']` (B,)."
     m, v, k = model, batch['v'], batch['k']
     out = m(v, k)
     lat_w = torch.sqrt(1 - v[:, 2]**2) if latitude_weighted else None
     terms = {'rgb': reconstruction_loss(out['rgb'], batch['rgb'], lat_w)}
+    with torch.no_grad(): batch['rgb_error'] = ((out['rgb'] - batch['rgb'])**2).mean(-1)   # where the sampler should look next
     if m.n_objects:
         terms['alpha_bootstrap'] = alpha_bootstrap_loss(out['alpha'], batch['mask'])
         terms['sparsity'] = sparsity_loss(out['layer_rgb'], out['weights'])

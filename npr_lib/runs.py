@@ -307,6 +307,8 @@ def memory_estimate(
         parts['flow'] = (sum(per_gap.values())*3 + per_gap[gaps[0]]*2)*2*h*2*h   # both directions, 8-bit displacements and a bool mask; the first gap in half precision until packed
     model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
     parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
+    t = cfg['training']
+    if t.get('error_sampling'): parts['error_map'] = 2*N*-(-H//t['error_tile'])*-(-2*H//t['error_tile'])*4   # the map and the sums drawn from
     parts['peak'] = sum(parts.values())
     return {k: int(v) for k, v in parts.items()}
 

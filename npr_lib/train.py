@@ -7,11 +7,12 @@ Docs: https://npr-lib.github.io/npr_lib/train.html.md"""
 
 # %% ../nbs/12_train.ipynb #9f396653
 from __future__ import annotations
-import signal, sys, threading, time
+import signal, sys, threading, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from .progress import progress_bar
 from fastcore.basics import patch
@@ -22,6 +23,7 @@ from .model import LayeredAtlas, get_model_config, init_object_rotations, estima
 from .encodings import tune_cpu_malloc, trim_cpu_memory
 from .files import atomic_torch_save, remove_stale_temporaries   # checkpoints: written atomically; a full disk is an OSError
 from .losses import training_weights, loss_terms, weighted_loss
+warnings.filterwarnings('ignore', message=r'index_reduce\(\) is in beta')   # `Sampler.record_error`'s one-line running mean; the note says nothing a user can act on
 
 # %% auto #0
 __all__ = ['pack_flow', 'flow_pairs', 'Sampler', 'Trainer']
@@ -102,6 +104,8 @@ class Sampler:
         sphere_uniform:bool=True, # draw rows ∝ cos(latitude)
         flow:dict|list|None=None, # optical flow, one gap or a list of gaps (see `flow_pairs`); None: no flow targets
         seed:int=0, # seed of the sampler's generator
+        error_share:float=0., # share of each batch drawn in proportion to the recent reconstruction error (see `record_error`)
+        error_tile:int=4, # side in pixels of the square tiles the error is kept for
     ):
         dev = self.device = torch.device(device)
         self.batch_size, self.aux = batch_size, max(1, int(batch_size*aux_fraction))
@@ -112,17 +116,35 @@ class Sampler:
         to = lambda v: v.to(dev) if torch.is_tensor(v) else [to(t) for t in v] if isinstance(v, list) else v
         self.flow = {k: to(v) for k, v in flow_pairs(flow, clip.N).items()} if flow else None
         self.gen = torch.Generator(device=dev).manual_seed(seed)
+        if not 0 <= error_share < 1: raise ValueError(f"error_share {error_share}: must be in [0, 1); 0 samples uniformly")
+        self.error_share, self.tile = error_share, int(error_tile)
+        h, w = -(-clip.H//self.tile), -(-clip.W//self.tile)
+        # every tile starts at a high error, so each is visited before the map steers; (N, h, w) float32: 1/12 of the clip's bytes at 4 px
+        self.error_map = torch.full((clip.N, h, w), 0.05, device=dev) if error_share else None
+        self.tile_area = F.pad(row_p, (0, h*self.tile - clip.H)).reshape(h, self.tile).sum(1)[:, None].expand(h, w).contiguous()
+        self._tiles, self._cdf, self._draws = None, None, 0
 
 # %% ../nbs/12_train.ipynb #b528ae4e
 @patch
 def indices(self:Sampler,
     B:int, # number of samples
 )->tuple[Tensor,Tensor,Tensor]: # frame (B,), row (B,), column (B,) indices
-    "Frame, row and column indices of `B` samples, rows ∝ cos(latitude) when sphere-uniform."
+    "Frame, row and column indices of `B` samples, rows ∝ cos(latitude) when sphere-uniform; the last `error_share` of them where the error is."
     N, H, W = self.clip.N, self.clip.H, self.clip.W
-    k = torch.randint(0, N, (B,), device=self.device, generator=self.gen)
-    y = torch.searchsorted(self.row_cdf, torch.rand(B, device=self.device, generator=self.gen)).clamp_max(H - 1)
-    x = torch.randint(0, W, (B,), device=self.device, generator=self.gen)
+    n = B - int(B*self.error_share) if self.error_map is not None else B
+    k = torch.randint(0, N, (n,), device=self.device, generator=self.gen)
+    y = torch.searchsorted(self.row_cdf, torch.rand(n, device=self.device, generator=self.gen)).clamp_max(H - 1)
+    x = torch.randint(0, W, (n,), device=self.device, generator=self.gen)
+    if n == B: return k, y, x
+    T, (h, w) = self.tile, self.error_map.shape[1:]
+    if self._draws % 8 == 0:   # a tile ∝ its error × its area on the sphere; the sums are redone every 8th batch (a long clip's map is millions of tiles)
+        self._cdf = torch.cumsum((self.error_map*self.tile_area).flatten(), 0)
+    self._draws += 1
+    cdf = self._cdf
+    j = torch.searchsorted(cdf, torch.rand(B - n, device=self.device, generator=self.gen)*cdf[-1]).clamp_max(len(cdf) - 1)
+    r = torch.randint(0, T*T, (B - n,), device=self.device, generator=self.gen)   # then a pixel of the tile
+    k, y, x = torch.cat([k, j//(h*w)]), torch.cat([y, ((j//w) % h*T + r//T).clamp_max(H - 1)]), torch.cat([x, ((j % w)*T + r % T).clamp_max(W - 1)])
+    self._tiles = (k*h + y//T)*w + x//T
     return k, y, x
 
 @patch
@@ -161,6 +183,31 @@ def draw(self:Sampler)->dict: # k, y, x (B,); v (B,3); rgb (B,3); mask (B,K); au
         b['flow'] = dict(v=v2, k=k2, valid=valid)
     return b
 
+# %% ../nbs/12_train.ipynb #f105f9f7
+@patch
+def record_error(self:Sampler,
+    error:Tensor, # (B,) squared error of each sample of the last batch
+):
+    "Fold the last batch's errors into the error map: each tile it touched becomes the mean of its old value and the new errors there."
+    if self.error_map is None or self._tiles is None: return
+    # one sample: halfway to its error; c samples: the old value counts as one of c + 1. No host round trip (a GPU step never waits)
+    self.error_map.view(-1).index_reduce_(0, self._tiles, error.detach().float() + 1e-5, 'mean')   # + a floor: no tile is ever left out
+    self._tiles = None
+
+@patch
+def sampler_state(self:Sampler)->dict:
+    "What a resumed run needs to draw the same batches: the generator, and the error map with the sums in use."
+    st = dict(rng=self.gen.get_state())
+    if self.error_map is not None: st.update(error_map=self.error_map, error_cdf=self._cdf, error_draws=self._draws)
+    return st
+
+@patch
+def load_sampler_state(self:Sampler, st:dict):
+    "Continue from `sampler_state` (a checkpoint without an error map starts a fresh one)."
+    self.gen.set_state(st['rng'].cpu())   # generator states are CPU byte tensors, whatever the device
+    if self.error_map is not None and 'error_map' in st:
+        self.error_map.copy_(st['error_map']); self._cdf, self._draws = st['error_cdf'], int(st['error_draws'])
+
 # %% ../nbs/12_train.ipynb #da89109c
 class Trainer:
     "Fits a `LayeredAtlas` to a clip under a budget of steps or minutes, with atomic checkpoints and exact resumption."
@@ -186,7 +233,8 @@ class Trainer:
         if t.get('deterministic'):   # raises nothing: ops without a deterministic version (index_add_ on CUDA) only warn
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
-        self.sampler = Sampler(clip, dev, t['batch_size'], t['aux_fraction'], t['sphere_uniform'], flow if use_flow else None, t['seed'])
+        self.sampler = Sampler(clip, dev, t['batch_size'], t['aux_fraction'], t['sphere_uniform'], flow if use_flow else None, t['seed'],
+                               t['error_sampling'], t['error_tile'])
         torch.manual_seed(t['seed'])
         self.model = LayeredAtlas(clip.N, clip.K, self.config['model'], device=dev, backend=self.config['backend'],
                                   precision=self.config['precision'])
@@ -225,7 +273,9 @@ def train_step(self:Trainer,
 )->dict: # loss terms, 'loss' and the batch 'psnr'
     "One optimisation step."
     w = training_weights(self.weights, self.step)
-    terms = loss_terms(self.model, self.sampler.draw(), w, w['latitude_weighted'] and not self.cfg['sphere_uniform'])
+    batch = self.sampler.draw()
+    terms = loss_terms(self.model, batch, w, w['latitude_weighted'] and not self.cfg['sphere_uniform'])
+    self.sampler.record_error(batch['rgb_error'])
     loss = weighted_loss(terms, w)
     self.optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -297,7 +347,7 @@ def _deferred_interrupts(
 def state(self:Trainer)->dict:
     "Everything needed to continue this run exactly."
     return dict(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(), step=self.step, elapsed=self.elapsed,
-                history=self.history, config=self.config, clip=self.clip_signature, rng=self.sampler.gen.get_state(), version=2)
+                history=self.history, config=self.config, clip=self.clip_signature, version=2, **self.sampler.sampler_state())
 
 @patch
 def save(self:Trainer, path:str|Path|None=None)->Path:
@@ -320,7 +370,7 @@ def load(self:Trainer, path:str|Path)->Trainer:
     self.model.load_state_dict(st['model'])
     self.optimizer.load_state_dict(st['optimizer'])
     self.step, self.elapsed, self.history = st['step'], st['elapsed'], st['history']
-    self.sampler.gen.set_state(st['rng'].cpu())   # generator states are CPU byte tensors, whatever the device
+    self.sampler.load_sampler_state(st)
     return self
 
 @patch

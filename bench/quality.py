@@ -1,0 +1,125 @@
+"""    python -m bench.quality [CLIP ...] [--scale 0.5] [--minutes 10] [--variants uniform,error]
+                            [--out outputs/bench_quality] [--pictures nbs/images/quality_crops.jpg]
+
+Benchmark: reconstruction quality of `fast` under one time budget, today's setting against a change, clip by clip.
+It backs "Error-driven sampling, measured" in nbs/12_train.ipynb. Run it from the repository root, alone
+(two torch processes on two cores ruin both budgets), with OMP_NUM_THREADS set.
+
+Clips default to the four shared ones (Walking_Boy, Classroom, Tram, Elephant; 'synthetic' when they are absent).
+Per clip the preprocessing (the training flow) is done once, then each variant is fitted with `fit_clip` — what
+`npr fit CLIP --scale S --minutes M` runs — one after the other, same seed, and kept in OUT/<clip>/<variant>/
+(a killed benchmark resumes there; `python -m bench.edit_consistency OUT/<clip>/*` measures the edits' drift).
+Variants (training settings over `fast`):
+
+- `uniform`: every sample sphere-uniform (`training.error_sampling=0`, the default before error-driven sampling);
+- `error`: half of every batch drawn from the error map (the default now).
+
+Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
+texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
+one JPEG of crops of fine detail (the 96×192 window of the middle frame with the most image gradient), the
+frame beside each variant's reconstruction.
+
+Writes OUT/quality.json and prints a Markdown table.
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np, torch
+from npr_lib.clip import open_clip, shared_clip_dir
+from npr_lib.preprocess import preprocess_clip
+from npr_lib.runs import fit_clip, load_model
+from npr_lib.evaluate import render_frames
+from npr_lib.files import atomic_write_text, atomic_write_bytes
+
+SHARED = ('Walking_Boy', 'Classroom', 'Tram', 'Elephant')
+VARIANTS = {'uniform': dict(error_sampling=0.), 'error': {}}
+
+
+def detail_window(frame:torch.Tensor, h:int=96, w:int=192)->tuple[int,int]:
+    "Top-left (y, x) of the `h×w` window of a (3,H,W) frame with the most image gradient, away from the poles."
+    g = frame.float().mean(0)
+    e = (g[1:, :-1] - g[:-1, :-1]).abs() + (g[:-1, 1:] - g[:-1, :-1]).abs()
+    H, W = e.shape
+    s = torch.nn.functional.avg_pool2d(e[None, None], (h, w), stride=8)[0, 0]
+    y0 = min(H//6//8, s.shape[0] - 1); y1 = max(y0 + 1, (H - H//6 - h)//8 + 1)   # rows clear of the poles' stretched pixels
+    i = int(s[y0:y1].flatten().argmax())
+    return (y0 + i//s.shape[1])*8, (i % s.shape[1])*8
+
+
+def crops_figure(rows:list, path:Path):
+    "One JPEG: per clip, the frame's crop then each variant's."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt, io
+    n, m = len(rows), len(rows[0][1])
+    fig, ax = plt.subplots(n, m, figsize=(3.2*m, 1.8*n), squeeze=False)
+    for r, (name, ims) in enumerate(rows):
+        for c, (title, im) in enumerate(ims):
+            ax[r, c].imshow(im); ax[r, c].set_xticks([]); ax[r, c].set_yticks([])
+            ax[r, c].set_title(f'{name}: {title}' if c == 0 else title, fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO(); fig.savefig(buf, format='jpg', dpi=110, pil_kwargs=dict(quality=88)); plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('clips', nargs='*', help="clip folders or 'synthetic'; the shared clips by default")
+    ap.add_argument('--scale', type=float, default=0.5)
+    ap.add_argument('--minutes', type=float, default=10.)
+    ap.add_argument('--steps', type=int, default=None, help='a step budget instead of minutes')
+    ap.add_argument('--variants', default='uniform,error')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', default='outputs/bench_quality')
+    ap.add_argument('--pictures', default=None, help='write the crops of fine detail to this JPEG')
+    a = ap.parse_args()
+    variants = a.variants.split(',')
+    if bad := [v for v in variants if v not in VARIANTS]: ap.error(f"--variants {bad}: unknown; choose from {sorted(VARIANTS)}")
+    paths = a.clips or [str(p) for p in (shared_clip_dir(n) for n in SHARED) if p is not None] or ['synthetic']
+    out, results, rows = Path(a.out), {}, []
+    budget = dict(steps=a.steps, minutes=None) if a.steps else dict(minutes=a.minutes)
+    for path in paths:
+        clip = open_clip(path, scale=a.scale)
+        print(clip, flush=True)
+        t0 = time.perf_counter()
+        clip, flows, _ = preprocess_clip(clip, None, progress=False)
+        res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, preprocess_seconds=round(time.perf_counter() - t0, 1))
+        mid = clip.N//2
+        ch = min(96, clip.H//2)
+        y, x = detail_window(clip.frame(mid), ch, 2*ch)
+        crop = lambda im: im.float()[:, y:y + ch, x:x + 2*ch].permute(1, 2, 0).numpy()
+        ims = [('frame', crop(clip.frame(mid)))]
+        for v in variants:
+            d = out/clip.name/v
+            source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale)
+            m = fit_clip(clip, d, 'fast', seed=a.seed, progress=False, flow=flows, videos=False, source=source, **budget, **VARIANTS[v])
+            res[v] = r = dict(steps=m['steps'], steps_per_s=round(m['steps']/m['train_seconds'], 3), ws_psnr=m['ws_psnr'],
+                              ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'), run_dir=str(d))
+            print(f"  {v:8s} {r['steps']:6d} steps {r['steps_per_s']:5.2f}/s  WS-PSNR {r['ws_psnr']:6.2f} dB  "
+                  f"(no residual {r['ws_psnr_no_residual']:.2f})  IoU {r['alpha_iou'] or 0:.3f}", flush=True)
+            _, rr = next(render_frames(load_model(d), clip.H, clip.W, frames=[mid]))
+            ims.append((f"{v} {r['ws_psnr']:.2f} dB", crop(rr['rgb'].clamp(0, 1))))
+        del flows
+        results[clip.name] = res
+        rows.append((clip.name, ims))
+        atomic_write_text(out/'quality.json', json.dumps(dict(scale=a.scale, variants=variants, seed=a.seed, results=results, **budget), indent=1))
+    head = ['clip'] + [f'{v} {c}' for v in variants for c in ('WS-PSNR', 'no residual', 'IoU', 'steps')]
+    if len(variants) == 2: head += ['Δ WS-PSNR', 'steps/s ratio']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
+    for name, res in results.items():
+        cells = [name]
+        for v in variants:
+            r = res[v]
+            cells += [f"{r['ws_psnr']:.2f}", f"{r['ws_psnr_no_residual']:.2f}", f"{r['alpha_iou'] or 0:.3f}", str(r['steps'])]
+        if len(variants) == 2:
+            p, q = res[variants[0]], res[variants[1]]
+            cells += [f"{q['ws_psnr'] - p['ws_psnr']:+.2f}", f"{q['steps_per_s']/p['steps_per_s']:.2f}"]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    if len(results) > 1:
+        means = {v: np.mean([r[v]['ws_psnr'] for r in results.values()]) for v in variants}
+        cells = ['mean'] + [c for v in variants for c in (f'{means[v]:.2f}', '', '', '')]
+        if len(variants) == 2: cells += [f'{means[variants[1]] - means[variants[0]]:+.2f}', '']
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    table = '\n'.join(lines)
+    print('\n' + table)
+    atomic_write_text(out/'quality.json', json.dumps(dict(scale=a.scale, variants=variants, seed=a.seed, results=results, table=table, **budget), indent=1))
+    if a.pictures: crops_figure(rows, Path(a.pictures)); print(f"wrote {a.pictures}")
+    print(f"wrote {out/'quality.json'}")
