@@ -121,7 +121,7 @@ class Sampler:
         h, w = -(-clip.H//self.tile), -(-clip.W//self.tile)
         # every tile starts at a high error, so each is visited before the map steers; (N, h, w) float32: 1/12 of the clip's bytes at 4 px
         self.error_map = torch.full((clip.N, h, w), 0.05, device=dev) if error_share else None
-        self.tile_area = F.pad(row_p, (0, h*self.tile - clip.H)).reshape(h, self.tile).sum(1)[:, None].expand(h, w).contiguous()
+        self.tile_area = F.pad(row_p, (0, h*self.tile - clip.H)).reshape(h, self.tile).sum(1)[:, None].expand(h, w).contiguous() if error_share else None
         self._tiles, self._cdf, self._draws = None, None, 0
 
 # %% ../nbs/12_train.ipynb #b528ae4e
