@@ -126,10 +126,11 @@ def loss_terms(
     batch:dict, # from `Sampler.draw`: k (B,), v (B,3), rgb (B,3), mask (B,K), aux (int); flow: None or v (A,3), k (A,), valid (A,)
     w:dict, # the loss weights in force (`training_weights`)
     latitude_weighted:bool=False, # weight the reconstruction by cos(latitude) (samples not drawn uniformly on the sphere)
+    cull:float=0., # run a layer only where its composite weight reaches this (`LayeredAtlas.forward`), and its cycle and flow terms; rigidity stays everywhere
 )->dict: # name → unweighted scalar term
     "Every loss term of one batch whose weight is not zero; each sample's squared error is left in `batch['rgb_error']` (B,)."
     m, v, k = model, batch['v'], batch['k']
-    out = m(v, k)
+    out = m(v, k, cull=cull, always=batch['aux'])   # the aux rows in every layer: rigidity keeps each mapping unfolded everywhere
     lat_w = torch.sqrt(1 - v[:, 2]**2) if latitude_weighted else None
     terms = {'rgb': reconstruction_loss(out['rgb'], batch['rgb'], lat_w)}
     with torch.no_grad(): batch['rgb_error'] = ((out['rgb'] - batch['rgb'])**2).mean(-1)   # where the sampler should look next
@@ -142,13 +143,19 @@ def loss_terms(
     va, ka, uva = v[:a], k[:a], out['uv'][:a]
     if w['rigidity']:
         terms['rigidity'] = sum(rigidity_loss(l.mapping, va, ka, w['rigidity_eps'], uva[:, i]) for i, l in enumerate(m.layers))/len(m.layers)
+    # per layer, the aux rows where it is seen (None: all): the cycle and flow terms weigh each layer by that
+    seen = out['weights'][:a].detach() >= cull if out['seen'] is not None else None
+    rows = [None if seen is None else seen[:, i].nonzero()[:, 0] for i in range(len(m.layers))]
+    on = lambda t, r: t if r is None else t[r]
     if w['cycle']:
-        back = torch.stack([l.backward_mapping(uva[:, i].detach(), ka, l.mapping.rotation(ka)) for i, l in enumerate(m.layers)], 1)
-        terms['cycle'] = cycle_loss(back, va, out['weights'][:a].detach())
+        back = [l.backward_mapping(on(uva[:, i], r).detach(), on(ka, r), l.mapping.rotation(on(ka, r))) for i, (l, r) in enumerate(zip(m.layers, rows))]
+        back = [b if r is None else va.index_copy(0, r, b) for b, r in zip(back, rows)]   # skipped rows: a perfect round trip
+        terms['cycle'] = cycle_loss(torch.stack(back, 1), va, out['weights'][:a].detach())
     fl = batch.get('flow')
     if fl is not None and (w['flow'] or w['alpha_flow']):
-        uv2 = torch.stack([l.mapping(fl['v'], fl['k'])[0] for l in m.layers], 1)
-        terms['flow'] = flow_loss(uva, uv2, out['weights'][:a], fl['valid'])
+        uv2 = [l.mapping(on(fl['v'], r), on(fl['k'], r))[0] for l, r in zip(m.layers, rows)]
+        uv2 = [u if r is None else uva[:, i].detach().index_copy(0, r, u) for i, (u, r) in enumerate(zip(uv2, rows))]   # skipped: no distance
+        terms['flow'] = flow_loss(uva, torch.stack(uv2, 1), out['weights'][:a], fl['valid'])
         if m.n_objects: terms['alpha_flow'] = alpha_flow_loss(out['alpha'][:a], m.alphas(fl['v'], fl['k']), fl['valid'])
     return terms
 

@@ -210,22 +210,33 @@ class LayeredAtlas(nn.Module):
                 v:Tensor, # (B, 3) unit directions
                 k:Tensor, # (B,) frame indices
                 residual:bool=True, # apply the lighting residual
-               )->dict: # rgb (B,3), rgb_plain (B,3) without residual, and per-layer tensors (B, L, ...)
+                cull:float=0., # skip a layer where its composite weight is below this (see "Layers only where they are seen"); 0: nowhere
+                always:int=0, # the first rows are computed in every layer whatever their weights (the samples the mappings are regularised on)
+               )->dict: # rgb (B,3), rgb_plain (B,3) without residual, per-layer tensors (B, L, ...), seen (B, L) bool or None when nothing is culled
         "Render directions `v` of frames `k`, with every intermediate the losses need."
-        uv, raw, atlas_rgb, shade = [], [], [], []
-        for layer in self.layers:
-            u, r = layer.mapping(v, k)
-            uv.append(u); raw.append(r)
-            atlas_rgb.append(layer.color(u))
-            shade.append(layer.shading(u, k) if residual else torch.ones_like(u))
         alpha = self.alphas(v, k)
         weights = composite_weights(alpha)
+        seen = None
+        if cull > 0 and self.n_objects:
+            seen = weights.detach() >= cull
+            seen[:always] = True
+        uv, raw, atlas_rgb, shade = [], [], [], []
+        for i, layer in enumerate(self.layers):
+            rows = None if seen is None else seen[:, i].nonzero()[:, 0]
+            vi, ki = (v, k) if rows is None else (v[rows], k[rows])
+            u, r = layer.mapping(vi, ki)
+            c = layer.color(u)
+            s = layer.shading(u, ki) if residual else torch.ones_like(u)
+            if rows is not None:   # the skipped rows: the direction itself as the atlas point, no colour, no shading
+                u, r = v.detach().index_copy(0, rows, u), v.detach().index_copy(0, rows, r)
+                c, s = torch.zeros_like(v).index_copy(0, rows, c), torch.ones_like(v).index_copy(0, rows, s)
+            uv.append(u); raw.append(r); atlas_rgb.append(c); shade.append(s)
         atlas_rgb, shade = torch.stack(atlas_rgb, 1), torch.stack(shade, 1)
         layer_rgb = atlas_rgb*shade
         rgb = (weights[..., None]*layer_rgb).sum(1)
         rgb_plain = (weights[..., None]*atlas_rgb).sum(1)
         return dict(rgb=rgb, rgb_plain=rgb_plain, layer_rgb=layer_rgb, atlas_rgb=atlas_rgb, shading=shade, uv=torch.stack(uv, 1),
-                    uv_raw=torch.stack(raw, 1), alpha=alpha, weights=weights)
+                    uv_raw=torch.stack(raw, 1), alpha=alpha, weights=weights, seen=seen)
 
     def parameter_groups(self)->dict[str,list]:
         "Parameters split into 'grids' (encodings), 'rotations' and 'networks', for separate learning rates."

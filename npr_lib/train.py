@@ -274,7 +274,8 @@ def train_step(self:Trainer,
     "One optimisation step."
     w = training_weights(self.weights, self.step)
     batch = self.sampler.draw()
-    terms = loss_terms(self.model, batch, w, w['latitude_weighted'] and not self.cfg['sphere_uniform'])
+    cull = self.cfg['layer_cull'] if self.device.type == 'cpu' else 0.   # on a GPU the whole batch costs no more, and picking rows would wait for the host
+    terms = loss_terms(self.model, batch, w, w['latitude_weighted'] and not self.cfg['sphere_uniform'], cull)
     self.sampler.record_error(batch['rgb_error'])
     loss = weighted_loss(terms, w)
     self.optimizer.zero_grad(set_to_none=True)
