@@ -71,12 +71,19 @@ def alpha_bootstrap_loss(
     return F.binary_cross_entropy(alpha.clamp(1e-5, 1 - 1e-5), masks)
 
 # %% ../nbs/11_losses.ipynb #1f913dcf
+def _inverse_barrier(
+    lam:Tensor, # (B,) eigenvalues of a metric
+    floor:float, # below this, 1/λ goes on along its tangent line
+)->Tensor: # (B,) 1/λ, finite and still rising as λ falls below `floor`
+    return torch.where(lam >= floor, 1/lam.clamp_min(floor), (2*floor - lam)/floor**2)
+
 def rigidity_loss(
     mapping, # callable (v, k) -> (u, raw)
     v:Tensor, # (B, 3) directions
     k:Tensor, # (B,) frame indices
     eps:float=0.01, # step along the sphere in radians
     u:Tensor|None=None, # mapped `v`, if already computed
+    floor:float=0.01, # metric eigenvalue (squared local scale) below which the inverse term is continued linearly
 )->Tensor: # scalar
     "Rotation-invariant local rigidity of a sphere mapping: `‖JᵀJ − I‖² + ‖(JᵀJ)⁻¹ − I‖²`."
     e1, e2 = tangent_frame(v)
@@ -87,9 +94,11 @@ def rigidity_loss(
     J = torch.stack([mapped[:B] - u, mapped[B:2*B] - u], -1)/eps
     G = J.transpose(-1, -2) @ J
     I = torch.eye(2, device=v.device, dtype=v.dtype)
-    det = (G[:, 0, 0]*G[:, 1, 1] - G[:, 0, 1]*G[:, 1, 0]).clamp_min(1e-6)
-    Ginv = torch.stack([G[:, 1, 1], -G[:, 0, 1], -G[:, 1, 0], G[:, 0, 0]], -1).reshape(-1, 2, 2)/det[:, None, None]
-    return (((G - I)**2).sum((-2, -1)) + ((Ginv - I)**2).sum((-2, -1))).mean()
+    a, b, c = G[:, 0, 0], G[:, 0, 1], G[:, 1, 1]   # G is symmetric: ‖G⁻¹ − I‖² = Σ (1/λ − 1)² over its eigenvalues
+    big = (a + c)/2 + (((a - c)/2)**2 + b**2 + 1e-12).sqrt()
+    small = (a*c - b**2)/big
+    inverse = sum((_inverse_barrier(lam, floor) - 1)**2 for lam in (big, small))
+    return (((G - I)**2).sum((-2, -1)) + inverse).mean()
 
 # %% ../nbs/11_losses.ipynb #0c742214
 def cycle_loss(
