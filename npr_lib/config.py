@@ -46,7 +46,7 @@ _TRAINING = dict(
     sphere_uniform=True, # draw rows ∝ cos(latitude)
     error_sampling=0.5, # share of each batch drawn where the reconstruction error has been highest (tiles ∝ error × area); 0: all uniform
     error_tile=4, # side in pixels of the tiles that error is kept for (a float per tile: 1/12 of the clip's 8-bit size)
-    layer_cull=0., # CPU: each layer runs only on samples where its composite weight reaches this, e.g. 1e-3 (0: every layer everywhere; experimental, see the model's "Layers only where they are seen")
+    layer_cull=1e-3, # CPU: each layer runs only on samples where its composite weight reaches this (0: every layer everywhere; see the model's "Layers only where they are seen")
     init_camera=True, init_objects=True, # start rotations from the data
     checkpoint_minutes=0.5, # how often to write a checkpoint: a kill loses at most this much training (a 480×240 fit's 137 MB take 0.2 s: 0.7 %)
     flow_gaps=[1, 2, 4, 8, 16], # frame gaps of the flow the flow losses train on
@@ -68,7 +68,7 @@ CONFIGS = {
                       loss=dict(rgb=1.0, latitude_weighted=False, rigidity=0.1, rigidity_eps=0.01, unit_sphere=10.0,
                                 alpha_bootstrap=10.0, alpha_bootstrap_final=10.0, alpha_anneal_steps=0,
                                 sparsity=0.005, cycle=1.0, residual=0.0, flow=0.0, alpha_flow=0.0),
-                      optimizer=_ADAM, training=dict(_TRAINING, error_sampling=0.), backend='auto', precision='auto'),   # the paper samples uniformly
+                      optimizer=_ADAM, training=dict(_TRAINING, error_sampling=0., layer_cull=0.), backend='auto', precision='auto'),   # the paper samples uniformly, every layer everywhere
 }
 
 # `fast` with smaller hash tables and fewer levels reaching the same finest resolutions: 8× fewer parameters
