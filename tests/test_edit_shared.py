@@ -20,12 +20,12 @@ def smooth_picture(n:int=96)->torch.Tensor:
     return torch.stack([0.9 - 0.4*yy.abs(), 0.3 + 0.25*(xx + 1), 0.6 - 0.3*r, ((1 - r)*4).clamp(0, 1)]).clamp(0, 1)
 
 def seam_ok(img:torch.Tensor, rows:torch.Tensor, margin:float=1.25)->bool:
-    """No step across the seam in `rows` is larger than `margin` × the steps beside it, nor than `margin` × the largest step
-    inside the rows (plus 2e-3 of slack for both: near the pole a smooth ramp can cross the seam at its steepest, 1.02×
-    the largest step inside, while a real seam is a jump of tenths)."""
+    """No step across the seam in `rows` is larger than `margin` × the steps beside it, nor than the largest step inside
+    the rows (2e-3 of slack for both: near the pole a smooth ramp can cross the seam at its steepest, 1.02× the largest
+    step inside, while a real seam is a jump of tenths)."""
     seam, near = seam_steps(img)
     s, n = seam[:, rows], near[:, rows]
-    return bool((s <= margin*n + 2e-3).all() and s.max() <= margin*img[:, rows].diff(dim=-1).abs().max() + 2e-3)
+    return bool((s <= margin*n + 2e-3).all() and s.max() <= img[:, rows].diff(dim=-1).abs().max() + 2e-3)
 
 def iou(a:torch.Tensor, b:torch.Tensor)->float: return ((a & b).sum()/(a | b).sum().clamp_min(1)).item()
 
