@@ -17,7 +17,7 @@ Variants (settings over `fast`; the first named is the reference the others are 
   layer culling);
 - `cull`: the default now: `error` with each layer run only where its composite weight reaches 1e-3
   (`training.layer_cull=1e-3`, see "Layers only where they are seen" in nbs/10_model.ipynb);
-- the settings tried against `error` and not kept, each as it was measured (every layer everywhere) (see "Error-driven sampling, measured" in nbs/12_train.ipynb):
+- the settings tried against `error` and not kept, each as it was measured, every layer everywhere (see "Error-driven sampling, measured" in nbs/12_train.ipynb):
   `share75` (three quarters of the batch from the error map), `tile2` (2×2-pixel error tiles), `residual03`
   (the lighting residual's penalty 0.3 instead of 0.1), `grid_lr2` (the hash grids' learning rate 2e-2 instead
   of 1e-2), `batch15` (2^15 samples a step instead of 2^14), `flow025` (the flow loss at a quarter of its weight).
