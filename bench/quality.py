@@ -47,7 +47,8 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'share75': _before_cull(training=dict(error_sampling=0.75)), 'tile2': _before_cull(training=dict(error_tile=2)),
             'residual03': _before_cull(loss=dict(residual=0.3)), 'flow025': _before_cull(loss=dict(flow=0.25)),
             'batch15': _before_cull(training=dict(batch_size=2**15)),
-            'grid_lr2': _before_cull(optimizer=dict(learning_rate=dict(grids=2e-2, networks=2e-3, rotations=2e-3)))}
+            'grid_lr2': _before_cull(optimizer=dict(learning_rate=dict(grids=2e-2, networks=2e-3, rotations=2e-3))),
+            'atlas20': dict(model=dict(atlas=dict(encoding=dict(log2_hashmap_size=20))))}
 
 
 def detail_window(frame:torch.Tensor, h:int=96, w:int=192)->tuple[int,int]:

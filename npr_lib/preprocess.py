@@ -202,7 +202,7 @@ def preprocess_clip(
     timings:Timings|None=None, # where the seconds of 'flow' and 'masks' are added
 )->tuple: # (clip, flows for `Trainer` or None, report dict)
     "Flow and masks for a fit: computed (flow cached), written to `out_dir`, and a report of what was done."
-    from npr_lib.flow import flow_for_clip, flow_figures, flow_stats, _FLOW_KEYS
+    from npr_lib.flow import flow_for_clip, flow_figures, flow_stats
     from npr_lib.masks import masks_for_clip
     t = Timings() if timings is None else timings
     out = Path(out_dir) if out_dir is not None else None
@@ -232,7 +232,7 @@ def preprocess_clip(
             with t('figures'):
                 report['figures'] = [str(p) for p in flow_figures(clip, train_flow[0], out/'figures')]
         pack_flow(train_flow[0])
-        report['flow']['megabytes'] = round(sum(f[k].nbytes for f in train_flow for k in _FLOW_KEYS)/2**20, 1)   # as training holds it
+        report['flow']['megabytes'] = round(sum(v.nbytes for f in train_flow for v in f.values() if torch.is_tensor(v))/2**20, 1)   # as training holds it
     if propagate:
         with t('masks'):
             m, rep = carry_key_masks(clip, pos, km, names, out, flow_method, overwrite=overwrite, progress=progress)

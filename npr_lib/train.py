@@ -49,11 +49,12 @@ def _quantize_rows(
     return q, step
 
 def pack_flow(
-    flow:dict, # one gap's flow (`compute_flow`/`flow_for_clip`), converted in place: its owner hands the half-precision fields over
-)->dict: # the same dict: forward/backward int8 (M,2,h,w) with forward_step/backward_step (M,) pixels per unit
-    "Keep a training flow in 8 bits (as `flow_pairs` would), freeing its half-precision fields now rather than when training starts."
+    flow:dict, # one gap's flow (`compute_flow`/`flow_for_clip`), converted in place: its owner hands the half-precision fields and bool masks over
+)->dict: # the same dict: forward/backward int8 (M,2,h,w), forward_step/backward_step (M,) pixels per unit, forward_bits/backward_bits (M,h,⌈w/8⌉) uint8
+    "Keep a training flow as `flow_pairs` holds it — displacements in 8 bits, validity 8 pixels a byte — freeing the half-precision fields and bool masks now rather than when training starts."
     for d in ('forward', 'backward'):
         if flow[d].dtype != torch.int8: flow[d], flow[f'{d}_step'] = _quantize_rows(flow[d], torch.as_tensor(flow[f'{d}_valid']))
+        if f'{d}_bits' not in flow: flow[f'{d}_bits'] = _pack_rows(flow.pop(f'{d}_valid'))
     return flow
 
 def _row_bits(
@@ -80,10 +81,10 @@ def flow_pairs(
             raise ValueError(f"flow with gap {g} has {M} frame pairs; a clip of {n_frames} frames needs {n_frames - g}")
         if g < 1 or len(starts) != M or (M and (starts.min() < 0 or starts.max() + g >= n_frames)):
             raise ValueError(f"flow with gap {g}: its {M} pairs starting at frames {starts.tolist()[:5]}… do not fit a clip of {n_frames} frames")
-        f, k = pack_flow(dict(f)), torch.arange(M)   # the fields in 8 bits (a copy of the dict: the caller's flow stays as it was)
+        f, k = pack_flow(dict(f)), torch.arange(M)   # 8 bits and packed masks (a copy of the dict: the caller's flow stays as it was)
         for d, a, b in (('forward', starts, starts + g), ('backward', starts + g, starts)):
             part.append(torch.full((M,), len(fields))); row.append(k)
-            fields.append(f[d]); steps.append(f[f'{d}_step']); valid.append(_pack_rows(f[f'{d}_valid'])); src.append(a); dst.append(b)
+            fields.append(f[d]); steps.append(f[f'{d}_step']); valid.append(f[f'{d}_bits']); src.append(a); dst.append(b)
     src, dst, part, row = torch.cat(src), torch.cat(dst), torch.cat(part), torch.cat(row)
     count = torch.bincount(src, minlength=n_frames)
     order = torch.argsort(src, stable=True)
@@ -221,7 +222,6 @@ class Trainer:
                  **train_overrides, # overrides of the configuration's training settings (batch_size=…, seed=…)
                 ):
         self.device = dev = resolve_device(device)
-        if dev.type == 'cpu': tune_cpu_malloc()
         self.config = get_config(config, loss=loss_weights or {}, training=train_overrides)
         self.cfg, self.weights = self.config['training'], self.config['loss']
         self.out_dir = Path(out_dir) if out_dir else None
@@ -299,6 +299,7 @@ def fit(self:Trainer,
     if steps is None and minutes is None: raise ValueError("give a budget: steps=… or minutes=…")
     if getattr(self, 'released', False): raise RuntimeError("Trainer: released after its fit (no optimiser state or flow left); make a new one and resume from the checkpoint")
     if self.step == 0 and self.elapsed == 0: self.initialise()
+    if self.device.type == 'cpu': tune_cpu_malloc()   # after the initialisation's one-off temporaries (in a tuned heap they scatter: +1.1 GB on a long clip)
     budget_s = None if minutes is None else 60*minutes
     done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
     total = steps if steps is not None else int(budget_s)
