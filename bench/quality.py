@@ -20,7 +20,10 @@ Variants (settings over `fast`; the first named is the reference the others are 
 - the settings tried against `error` and not kept, each as it was measured, every layer everywhere (see "Error-driven sampling, measured" in nbs/12_train.ipynb):
   `share75` (three quarters of the batch from the error map), `tile2` (2×2-pixel error tiles), `residual03`
   (the lighting residual's penalty 0.3 instead of 0.1), `grid_lr2` (the hash grids' learning rate 2e-2 instead
-  of 1e-2), `batch15` (2^15 samples a step instead of 2^14), `flow025` (the flow loss at a quarter of its weight).
+  of 1e-2), `batch15` (2^15 samples a step instead of 2^14), `flow025` (the flow loss at a quarter of its weight);
+- `atlas20`: the background atlas with 2^20 hash entries a level instead of 2^18;
+- `flow16`: the default with the training flow held in half precision, as before it was kept in 8 bits (`train.pack_flow`);
+  the preprocessing's flow is then kept in half precision for every variant, and the others quantise it as `npr fit` does.
 
 Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
 texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
@@ -30,6 +33,7 @@ frame beside each variant's reconstruction.
 Writes OUT/quality.json and prints a Markdown table.
 """
 import argparse, json, time
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
 from npr_lib.clip import open_clip, shared_clip_dir
@@ -48,7 +52,18 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'residual03': _before_cull(loss=dict(residual=0.3)), 'flow025': _before_cull(loss=dict(flow=0.25)),
             'batch15': _before_cull(training=dict(batch_size=2**15)),
             'grid_lr2': _before_cull(optimizer=dict(learning_rate=dict(grids=2e-2, networks=2e-3, rotations=2e-3))),
-            'atlas20': dict(model=dict(atlas=dict(encoding=dict(log2_hashmap_size=20))))}
+            'atlas20': dict(model=dict(atlas=dict(encoding=dict(log2_hashmap_size=20)))), 'flow16': {}}
+HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
+
+@contextmanager
+def half_precision_flow(on:bool=True, keep:bool=False):
+    "While on, `train.pack_flow` keeps displacements as they come (half precision, a step of 1 pixel) rather than in 8 bits; with `keep`, it leaves flows untouched (fields and bool masks, for each fit to pack its own copy)."
+    import npr_lib.train as T
+    q, p = T._quantize_rows, T.pack_flow
+    if on and keep: T.pack_flow = lambda flow: flow
+    elif on: T._quantize_rows = lambda field, ok: (field.half(), torch.ones(len(field)))
+    try: yield
+    finally: T._quantize_rows, T.pack_flow = q, p
 
 
 def detail_window(frame:torch.Tensor, h:int=96, w:int=192)->tuple[int,int]:
@@ -97,7 +112,8 @@ if __name__ == '__main__':
         clip = open_clip(path, scale=a.scale)
         print(clip, flush=True)
         t0 = time.perf_counter()
-        clip, flows, _ = preprocess_clip(clip, None, progress=False)
+        with half_precision_flow(bool(HALF_FLOW & set(variants)), keep=True):   # each fit packs its own copy
+            clip, flows, _ = preprocess_clip(clip, None, progress=False)
         res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, preprocess_seconds=round(time.perf_counter() - t0, 1))
         mid = clip.N//2
         ch = min(96, clip.H//2)
@@ -107,7 +123,8 @@ if __name__ == '__main__':
         for v in variants:
             d = out/clip.name/v
             source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale)
-            m = fit_clip(clip, d, get_config('fast', **VARIANTS[v]), seed=a.seed, progress=False, flow=flows, videos=False, source=source, **budget)
+            with half_precision_flow(v in HALF_FLOW):
+                m = fit_clip(clip, d, get_config('fast', **VARIANTS[v]), seed=a.seed, progress=False, flow=flows, videos=False, source=source, **budget)
             res[v] = r = dict(steps=m['steps'], steps_per_s=round(m['steps']/m['train_seconds'], 3), ws_psnr=m['ws_psnr'],
                               ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'), run_dir=str(d))
             print(f"  {v:8s} {r['steps']:6d} steps {r['steps_per_s']:5.2f}/s  WS-PSNR {r['ws_psnr']:6.2f} dB  "
