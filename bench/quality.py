@@ -33,7 +33,7 @@ frame beside each variant's reconstruction.
 Writes OUT/quality.json and prints a Markdown table.
 """
 import argparse, json, time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, torch
 from npr_lib.clip import open_clip, shared_clip_dir
@@ -56,14 +56,20 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 
 @contextmanager
-def half_precision_flow(on:bool=True, keep:bool=False):
-    "While on, `train.pack_flow` keeps displacements as they come (half precision, a step of 1 pixel) rather than in 8 bits; with `keep`, it leaves flows untouched (fields and bool masks, for each fit to pack its own copy)."
+def _replaced(name:str, value):
+    "`npr_lib.train.<name>` replaced by `value` while inside."
     import npr_lib.train as T
-    q, p = T._quantize_rows, T.pack_flow
-    if on and keep: T.pack_flow = lambda flow: flow
-    elif on: T._quantize_rows = lambda field, ok: (field.half(), torch.ones(len(field)))
+    old = getattr(T, name); setattr(T, name, value)
     try: yield
-    finally: T._quantize_rows, T.pack_flow = q, p
+    finally: setattr(T, name, old)
+
+def unpacked_flow():
+    "The preprocessing's flow left as computed (half-precision fields, bool masks), for each fit to pack its own copy."
+    return _replaced('pack_flow', lambda flow: flow)
+
+def half_precision_flow():
+    "`pack_flow` keeps the displacements as they come (half precision, a step of 1 pixel) rather than in 8 bits."
+    return _replaced('_quantize_rows', lambda field, ok: (field.half(), torch.ones(len(field))))
 
 
 def detail_window(frame:torch.Tensor, h:int=96, w:int=192)->tuple[int,int]:
@@ -112,7 +118,7 @@ if __name__ == '__main__':
         clip = open_clip(path, scale=a.scale)
         print(clip, flush=True)
         t0 = time.perf_counter()
-        with half_precision_flow(bool(HALF_FLOW & set(variants)), keep=True):   # each fit packs its own copy
+        with unpacked_flow() if HALF_FLOW & set(variants) else nullcontext():
             clip, flows, _ = preprocess_clip(clip, None, progress=False)
         res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, preprocess_seconds=round(time.perf_counter() - t0, 1))
         mid = clip.N//2
@@ -123,7 +129,7 @@ if __name__ == '__main__':
         for v in variants:
             d = out/clip.name/v
             source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale)
-            with half_precision_flow(v in HALF_FLOW):
+            with half_precision_flow() if v in HALF_FLOW else nullcontext():
                 m = fit_clip(clip, d, get_config('fast', **VARIANTS[v]), seed=a.seed, progress=False, flow=flows, videos=False, source=source, **budget)
             res[v] = r = dict(steps=m['steps'], steps_per_s=round(m['steps']/m['train_seconds'], 3), ws_psnr=m['ws_psnr'],
                               ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'), run_dir=str(d))
