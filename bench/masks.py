@@ -1,4 +1,4 @@
-"""    python -m bench.masks [--scales 0.5 1.0] [--refine local grabcut none] [--keys middle three] [--clips synthetic Walking_Boy …]
+"""    python -m bench.masks [--scales 0.5 1.0] [--refine local band grabcut none] [--keys middle three] [--clips synthetic Walking_Boy …]
                           [--figure nbs/images/masks_iou_distance.png] [--json outputs/bench_masks.json]
 
 Mask propagation on the four shared 360NPR clips and the synthetic clip: key masks = the clip's own masks at
@@ -17,7 +17,8 @@ from npr_lib.flow import compute_flow
 from npr_lib.masks import masks_for_clip
 
 CLIPS = ['synthetic', 'Walking_Boy', 'Classroom', 'Tram', 'Elephant']
-REFINE = {'none': False, 'grabcut': 'grabcut', 'local': True}
+REFINE = {'none': dict(refine=False), 'grabcut': dict(refine='grabcut'), 'local': dict(refine=True),
+          'band': dict(refine=True, stray=False)}   # band: the local refinement before `stray_pixels` (a band decided afresh every step)
 TARGET = dict(mean=0.94, clip=0.88, frame=0.75)   # issue 21: from the middle key frame alone
 
 def iou_per_frame(masks, truth):
@@ -48,7 +49,7 @@ def run(names, scale, refines, keysets):
             for ks in keysets:
                 keys = key_frames(ks, clip.N)
                 t0 = time.perf_counter()
-                m, rep = masks_for_clip(clip, key_frame=keys, flow=flow, refine=REFINE[r], progress=False, report=True)
+                m, rep = masks_for_clip(clip, key_frame=keys, flow=flow, progress=False, report=True, **REFINE[r])
                 secs = time.perf_counter() - t0
                 iou = np.stack([iou_per_frame(m[:, k].numpy(), clip.masks[:, k].numpy()) for k in range(clip.K)])
                 dist = np.abs(np.arange(clip.N) - rep[0]['key'])
@@ -83,7 +84,7 @@ def table(res, info, scale, refines, keysets):
               f"{'met' if ok else 'NOT met'} (mean {np.mean(means):.3f}, worst clip {min(means):.3f}, worst frame {worst:.3f})")
 
 def figure(all_res, path):
-    "IoU against the distance from the nearest key frame: one panel per scale, a line per clip, for each key set (local refinement)."
+    "IoU against the distance from the nearest key frame: one panel per scale, a line per clip, for each key set (local refinement; dotted: `band`, the refinement before the stray check)."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from pathlib import Path
@@ -92,16 +93,19 @@ def figure(all_res, path):
     for ax, (scale, (res, info)) in zip(axs[0], all_res.items()):
         for i, (name, row) in enumerate(res.items()):
             for (r, ks), v in row.items():
-                if r != 'local': continue
+                style = {('local', 'middle'): '-', ('local', 'three'): '--', ('band', 'middle'): ':'}.get((r, ks))
+                if style is None: continue
                 d = v['distance']; D = np.arange(d.max() + 1)
                 y = [v['iou'][:, d == x].mean() for x in D]
-                ax.plot(D, y, '-' if ks == 'middle' else '--', marker='.', color=colours[i], label=f"{name} ({ks})")
+                ax.plot(D, y, style, marker='.' if r == 'local' else None, lw=1.5 if r == 'local' else 1, color=colours[i],
+                        label=f"{name} ({ks})" if r == 'local' else None)
         ax.axhline(TARGET['mean'], color='k', lw=0.6, ls=':')
         ax.set_xlabel('frames from the nearest key frame'); ax.set_ylabel('IoU (mean over objects)')
         ax.set_title(f"scale {scale}: " + ", ".join(sorted({i['size'] for i in info.values()})), fontsize=9)
         ax.set_ylim(0.8, 1.005); ax.grid(alpha=0.3)
     axs[0][-1].legend(fontsize=7, ncol=2, loc='lower left')
-    fig.suptitle("Carried masks against the clips' own: solid, from the middle frame; dashed, from the first, middle and last", fontsize=10)
+    fig.suptitle("Carried masks against the clips' own: solid, from the middle frame; dashed, from the first, middle and last; "
+                 "dotted, from the middle frame before the stray check", fontsize=9)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=90); plt.close(fig)
     print(f"wrote {path}")

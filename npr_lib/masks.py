@@ -18,9 +18,9 @@ from fastcore.meta import delegates
 from .flow import compute_flow, flow_for_clip, sample_with_flow
 
 # %% auto #0
-__all__ = ['REFINE_METHODS', 'blur_lon', 'splat_with_flow', 'carry_mask', 'local_loglik', 'refine_local', 'refine_grabcut',
-           'key_stretches', 'propagate_from_keys', 'propagate_mask', 'masks_for_clip', 'save_masks', 'mask_confidence',
-           'mask_confidence_figure']
+__all__ = ['REFINE_METHODS', 'blur_lon', 'blur_lon_wide', 'splat_with_flow', 'carry_mask', 'local_gaussian', 'local_loglik',
+           'refine_local', 'refine_grabcut', 'stray_pixels', 'key_stretches', 'propagate_from_keys', 'propagate_mask',
+           'masks_for_clip', 'save_masks', 'mask_confidence', 'mask_confidence_figure']
 
 # %% ../nbs/06_masks.ipynb #b576bc82
 def blur_lon(
@@ -31,6 +31,21 @@ def blur_lon(
     p = min(int(3*sigma) + 1, img.shape[1])
     padded = cv2.copyMakeBorder(np.ascontiguousarray(img, dtype=np.float32), 0, 0, p, p, cv2.BORDER_WRAP)
     return cv2.GaussianBlur(padded, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)[:, p:-p]
+
+def blur_lon_wide(
+    img:np.ndarray, # (H, W) or (H, W, C) float32
+    sigma:float, # standard deviation in pixels
+    sigma_max:float=8., # a window wider than twice this is blurred at a size where it spans this many pixels
+)->np.ndarray: # blurred like `blur_lon`, to a few tenths of a percent of its range
+    "`blur_lon` for wide windows: blurred at a reduced size (area-averaged) and interpolated back, wrapping in longitude."
+    f = sigma/sigma_max
+    if f < 2: return blur_lon(img, sigma)
+    H, W = img.shape[:2]
+    h, w = max(1, round(H/f)), max(1, round(W/f))
+    small = blur_lon(cv2.resize(np.ascontiguousarray(img, dtype=np.float32), (w, h), interpolation=cv2.INTER_AREA), sigma*w/W)
+    mx = np.broadcast_to(((np.arange(W) + 0.5)*w/W - 0.5).astype(np.float32)[None], (H, W))                 # pixel centres, wrapping
+    my = np.broadcast_to(np.clip((np.arange(H) + 0.5)*h/H - 0.5, 0, h - 1).astype(np.float32)[:, None], (H, W))  # held at the poles
+    return cv2.remap(small, np.ascontiguousarray(mx), np.ascontiguousarray(my), cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP).reshape(img.shape)
 
 def splat_with_flow(
     values:np.ndarray, # (H, W) values in frame k
@@ -73,6 +88,20 @@ def carry_mask(
     return hard, unknown
 
 # %% ../nbs/06_masks.ipynb #86e2ee12
+def local_gaussian(
+    feat:np.ndarray, # (H, W, C) features (colour, flow)
+    weights:np.ndarray, # (H, W) which pixels the local model is fitted to (0/1)
+    sigma:float, # window standard deviation in pixels
+    floor:float, # variance floor, in the features' units squared
+    blur=blur_lon, # the blur: `blur_lon`, or `blur_lon_wide` for a wide window
+)->tuple[np.ndarray,np.ndarray,np.ndarray]: # (mean (H, W, C), variance (H, W, C), local weight (H, W))
+    "Per pixel, the Gaussian-weighted mean and variance of the weighted pixels' features around it (wrapping across the seam)."
+    w = weights.astype(np.float32)
+    W0 = blur(w, sigma) + 1e-6
+    stats = blur(np.concatenate([w[..., None]*feat, w[..., None]*feat**2], -1), sigma)/W0[..., None]
+    C = feat.shape[-1]
+    return stats[..., :C], np.maximum(stats[..., C:] - stats[..., :C]**2, 0) + floor, W0
+
 def local_loglik(
     feat:np.ndarray, # (H, W, C) features (colour, flow)
     weights:np.ndarray, # (H, W) which pixels the local model is fitted to (0/1)
@@ -80,11 +109,7 @@ def local_loglik(
     floor:float, # variance floor, in the features' units squared
 )->tuple[np.ndarray,np.ndarray]: # (log-likelihood (H, W) summed over channels, local weight (H, W))
     "Log-likelihood of every pixel's features under a local Gaussian fitted to the weighted pixels around it."
-    w = weights.astype(np.float32)
-    W0 = blur_lon(w, sigma) + 1e-6
-    stats = blur_lon(np.concatenate([w[..., None]*feat, w[..., None]*feat**2], -1), sigma)/W0[..., None]
-    C = feat.shape[-1]
-    mu, var = stats[..., :C], np.maximum(stats[..., C:] - stats[..., :C]**2, 0) + floor
+    mu, var, W0 = local_gaussian(feat, weights, sigma, floor)
     return (-0.5*((feat - mu)**2/var + np.log(var))).sum(-1), W0
 
 def refine_local(
@@ -144,6 +169,30 @@ def refine_grabcut(
     out = m.copy(); out[y0:y1, x0:x1] = (crop == cv2.GC_FGD) | (crop == cv2.GC_PR_FGD)
     return np.roll(out, -s, 1)
 
+# %% ../nbs/06_masks.ipynb #bed57104
+def stray_pixels(
+    mask:np.ndarray, # bool (H, W) mask carried to the frame
+    unknown:np.ndarray, # bool (H, W) pixels still to decide
+    motion:np.ndarray, # float32 (H, W, 2) flow onward from the frame, pixels
+    lab:np.ndarray, # float32 (H, W, 3) the frame in CIE Lab (OpenCV scaling, 0–255)
+    sigma:float, # the local window in pixels (the colour model's)
+    min_apart:float, # pixels of motion between object and background below which motion says nothing
+    scale:float=4., # the object's window, in multiples of `sigma`
+    ratio:float=0.3, # a pixel moves with the background when at most this times as far from its motion as from the object's
+    max_chi2:float=9., # and looks like it when its colour is within this squared Mahalanobis distance (3 channels)
+    colour_floor:float=30., # colour variance floor, Lab units squared (as `refine_local`'s)
+)->np.ndarray: # bool (H, W) pixels of `mask` to decide again
+    "Pixels the mask carries that move with the background around them, where the object moves apart from it, and are coloured like it."
+    fg, bg = mask & ~unknown, ~mask & ~unknown
+    mf, _, _ = local_gaussian(motion, fg, scale*sigma, 0., blur_lon_wide)
+    mb, _, wb = local_gaussian(motion, bg, scale*sigma, 0., blur_lon_wide)
+    dist = lambda a, b: np.linalg.norm(a - b, axis=-1)
+    moving = mask & (dist(motion, mb) < ratio*dist(motion, mf)) & (dist(mf, mb) > min_apart) & (wb > 0.05)
+    if not moving.any(): return moving
+    mu, var, w = local_gaussian(lab, bg, sigma, colour_floor)
+    return moving & (((lab - mu)**2/var).sum(-1) < max_chi2) & (w > 0.05)
+
+
 # %% ../nbs/06_masks.ipynb #6d88f93a
 REFINE_METHODS = ('local', 'grabcut', 'none')
 
@@ -186,6 +235,7 @@ def propagate_from_keys(
     sigma:float|None=None, # local window in pixels; None → H/40
     motion_weight:float=1.5, # weight of the motion cue (0 → colour only)
     snap:bool=True, # with refine='local': a final GrabCut pass on the one-pixel band along the outline
+    stray:bool=True, # with refine='local': decide again the mask pixels that move and look like the background (`stray_pixels`), and carry the outline instead of deciding a band along it afresh; False: the band, no stray check
 )->dict: # masks float32 (N,1,H,W) 0/1; key (N,) key frame of each frame; agreement (N,) round-trip IoU of each frame's step; confidence (N,)
     "Carry the key masks to every frame through the optical flow, each key outwards over its own stretch, refining each step."
     method = _refine_method(refine)
@@ -215,7 +265,7 @@ def propagate_from_keys(
         else: carried = (bw[n], bv[n], fw[n], fv[n])         # k → n is backward[n]; n → k is forward[n]
         if method == 'none': out[n] = sample_with_flow(out[k].astype(np.float32), carried[2]) >= 0.5
         else:
-            hard, unknown = carry_mask(out[k], *carried)
+            hard, unknown = carry_mask(out[k], *carried, band=0 if method == 'local' and stray else 1)
             unknown &= cv2.dilate(hard.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=int(3*sigma)) > 0
             if method == 'grabcut': out[n] = refine_grabcut(rgb[n], hard, unknown)
             else:
@@ -223,6 +273,7 @@ def propagate_from_keys(
                 if 0 <= ahead < N: motion = fw[n] if ahead > n else bw[n - 1]
                 else: motion = -(bw[n - 1] if n > k else fw[n])
                 lab = cv2.cvtColor(rgb[n], cv2.COLOR_RGB2LAB).astype(np.float32)
+                if stray: unknown |= stray_pixels(hard, unknown, motion, lab, sigma, r)
                 out[n] = refine_local(lab, motion, hard, unknown, sigma, 30., 2*r*r, motion_weight)
                 if snap: out[n] = refine_grabcut(rgb[n], out[n], _outline(out[n]))
         # the step's agreement: frame n's mask carried back to frame k by the flow, against frame k's mask
@@ -249,6 +300,7 @@ def masks_for_clip(
     flow:dict|None=None, # the clip's flow (gap 1); None → `flow_for_clip(clip, cache_dir)`
     cache_dir:Path|str|None=None, # flow cache folder (see `flow_for_clip`)
     refine:bool|str=True, # see `propagate_mask`
+    stray:bool=True, # see `propagate_from_keys`
     progress:bool=True, # progress bars
     report:bool=False, # also return, per object, each frame's key frame, step agreement and confidence
 )->Tensor|tuple[Tensor,list[dict]]: # float32 (N, K, H, W) masks, 0/1 (with `report`: and K dicts of (N,) key, agreement, confidence)
@@ -268,7 +320,7 @@ def masks_for_clip(
         raise ValueError(f"key_mask: shape must be (H, W) or (K, H, W) for one key frame, (F, K, H, W) for F key frames, "
                          f"with (H, W) = ({H}, {W}) and F = {len(keys)}; got {tuple(np.shape(key_mask))}")
     if flow is None: flow = flow_for_clip(clip, cache_dir, progress=progress)
-    res = [propagate_from_keys(clip, dict(zip(keys, km[:, i])), flow, refine, progress) for i in range(km.shape[1])]
+    res = [propagate_from_keys(clip, dict(zip(keys, km[:, i])), flow, refine, progress, stray=stray) for i in range(km.shape[1])]
     masks = torch.cat([r.pop('masks') for r in res], 1)
     return (masks, res) if report else masks
 
