@@ -1,4 +1,4 @@
-"""    python -m bench.masks [--scales 0.5 1.0] [--refine local band grabcut none] [--keys middle three] [--clips synthetic Walking_Boy …]
+"""    python -m bench.masks [--scales 0.5 1.0] [--refine local band grabcut none] [--keys middle three] [--clips synthetic Walking_Boy … synthetic-3 …]
                           [--figure nbs/images/masks_iou_distance.png] [--json outputs/bench_masks.json]
 
 Mask propagation on the four shared 360NPR clips and the synthetic clip: key masks = the clip's own masks at
@@ -6,8 +6,9 @@ the key frames (`middle`: the middle frame alone; `three`: the first, middle and
 carried masks against the clip's masks in every frame and object, and the confidence's rank correlation with
 it. Prints a table per scale (scale 0.5 → 480×240 for the shared clips, and the synthetic clip is made at the
 same size; at scale 1 the shared clips are at their own 960×480, the synthetic clip at its own 256×128) and draws the
-IoU against the distance from the nearest key frame. It backs nbs/06_masks.ipynb. Run it from the
-repository root.
+IoU against the distance from the nearest key frame. `synthetic-N` names another synthetic clip, seed N with
+three objects and 30 frames, for checking on clips nothing was tuned on. It backs nbs/06_masks.ipynb. Run it
+from the repository root.
 """
 import argparse, json, sys, time
 import numpy as np
@@ -31,6 +32,9 @@ def key_frames(which:str, N:int)->list[int]:
 
 def load(name:str, scale:float):
     if name == 'synthetic': return open_clip('synthetic', scale=1.0 if scale == 1.0 else scale*960/2/128, cache=False)   # H 128 or 480·scale
+    if name.startswith('synthetic-'):   # another synthetic clip, never tuned on: seed N, three objects, 30 frames, 480·scale rows
+        from npr_lib.synthetic import make_synthetic
+        return make_synthetic(H=round(480*scale), n_frames=30, n_objects=3, seed=int(name.split('-', 1)[1]))[0]
     return load_clip(shared_clip_dir(name), scale=scale, cache=False)
 
 def spearman(a, b)->float:
@@ -41,7 +45,7 @@ def run(names, scale, refines, keysets):
     "Per clip: {(refine, keys): dict(iou (K, N), distance (N,), confidence (K, N), seconds)}, and the clips' sizes and flow times."
     res, info = {}, {}
     for name in names:
-        if name != 'synthetic' and shared_clip_dir(name) is None: print(f"{name}: not found, skipped"); continue
+        if not name.startswith('synthetic') and shared_clip_dir(name) is None: print(f"{name}: not found, skipped"); continue
         clip = load(name, scale)
         t0 = time.perf_counter(); flow = compute_flow(clip, progress=False); tf = time.perf_counter() - t0
         info[name] = dict(size=f"{clip.W}×{clip.H}", frames=clip.N, objects=clip.K, flow_s=tf)
@@ -119,7 +123,7 @@ def main(argv=None):
     p.add_argument('--figure', default=None, help='write the IoU-against-distance figure here')
     p.add_argument('--json', default=None, help='write the per-frame results here')
     a = p.parse_args(argv)
-    names = [n for n in a.clips if n == 'synthetic' or shared_clip_dir(n) is not None]
+    names = [n for n in a.clips if n.startswith('synthetic') or shared_clip_dir(n) is not None]
     if not names: print("skipped: no clip (the shared 360NPR clips are not beside the repository: ../shared/data/360npr)"); return 0
     all_res = {}
     for s in a.scales:
