@@ -93,12 +93,11 @@ def local_gaussian(
     weights:np.ndarray, # (H, W) which pixels the local model is fitted to (0/1)
     sigma:float, # window standard deviation in pixels
     floor:float, # variance floor, in the features' units squared
-    blur=blur_lon, # the blur: `blur_lon`, or `blur_lon_wide` for a wide window
 )->tuple[np.ndarray,np.ndarray,np.ndarray]: # (mean (H, W, C), variance (H, W, C), local weight (H, W))
     "Per pixel, the Gaussian-weighted mean and variance of the weighted pixels' features around it (wrapping across the seam)."
     w = weights.astype(np.float32)
-    W0 = blur(w, sigma) + 1e-6
-    stats = blur(np.concatenate([w[..., None]*feat, w[..., None]*feat**2], -1), sigma)/W0[..., None]
+    W0 = blur_lon_wide(w, sigma) + 1e-6   # exact below 16 pixels: every window up to 960×480 frames
+    stats = blur_lon_wide(np.concatenate([w[..., None]*feat, w[..., None]*feat**2], -1), sigma)/W0[..., None]
     C = feat.shape[-1]
     return stats[..., :C], np.maximum(stats[..., C:] - stats[..., :C]**2, 0) + floor, W0
 
@@ -184,8 +183,8 @@ def stray_pixels(
 )->np.ndarray: # bool (H, W) pixels of `mask` to decide again
     "Pixels the mask carries that move with the background around them, where the object moves apart from it, and are coloured like it."
     fg, bg = mask & ~unknown, ~mask & ~unknown
-    mf, _, _ = local_gaussian(motion, fg, scale*sigma, 0., blur_lon_wide)
-    mb, _, wb = local_gaussian(motion, bg, scale*sigma, 0., blur_lon_wide)
+    mf, _, _ = local_gaussian(motion, fg, scale*sigma, 0.)
+    mb, _, wb = local_gaussian(motion, bg, scale*sigma, 0.)
     dist = lambda a, b: np.linalg.norm(a - b, axis=-1)
     moving = mask & (dist(motion, mb) < ratio*dist(motion, mf)) & (dist(mf, mb) > min_apart) & (wb > 0.05)
     if not moving.any(): return moving
