@@ -22,6 +22,10 @@ Variants (settings over `fast`; the first named is the reference the others are 
   (the lighting residual's penalty 0.3 instead of 0.1), `grid_lr2` (the hash grids' learning rate 2e-2 instead
   of 1e-2), `batch15` (2^15 samples a step instead of 2^14), `flow025` (the flow loss at a quarter of its weight);
 - `atlas20`: the background atlas with 2^20 hash entries a level instead of 2^18;
+- `deform18`, `deform12`: a finer deformation grid in every layer's mapping, at the same cost a step (per-level
+  scale 1.8 instead of 1.5: finest cell 1/245 instead of 1/68) or with 12 levels instead of 8;
+- `residual015`, `residual_coarse`: the lighting residual held closer to lighting — its penalty 0.15 instead of
+  0.1, or its grid 4 levels instead of 6 (finest cell 1/14 instead of 1/30);
 - `flow16`: the default with the training flow held in half precision, as before it was kept in 8 bits (`train.pack_flow`);
   the preprocessing's flow is then kept in half precision for every variant, and the others quantise it as `npr fit` does.
 
@@ -52,7 +56,11 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'residual03': _before_cull(loss=dict(residual=0.3)), 'flow025': _before_cull(loss=dict(flow=0.25)),
             'batch15': _before_cull(training=dict(batch_size=2**15)),
             'grid_lr2': _before_cull(optimizer=dict(learning_rate=dict(grids=2e-2, networks=2e-3, rotations=2e-3))),
-            'atlas20': dict(model=dict(atlas=dict(encoding=dict(log2_hashmap_size=20)))), 'flow16': {}}
+            'atlas20': dict(model=dict(atlas=dict(encoding=dict(log2_hashmap_size=20)))), 'flow16': {},
+            'deform18': dict(model=dict(mapping=dict(encoding=dict(per_level_scale=1.8)))),
+            'deform12': dict(model=dict(mapping=dict(encoding=dict(n_levels=12)))),
+            'residual015': dict(loss=dict(residual=0.15)),
+            'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4))))}
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 
 @contextmanager
