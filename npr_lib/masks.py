@@ -292,16 +292,16 @@ def propagate_mask(
     return propagate_from_keys(clip_frames, {key_frame: key_mask}, flow, **kwargs)['masks']
 
 # %% ../nbs/06_masks.ipynb #c90a9e21
+@delegates(propagate_from_keys, but=['clip_frames', 'keys', 'flow', 'progress'])
 def masks_for_clip(
     clip:Clip, # the clip
     key_frame:int|list[int]|None=None, # the key frame, or several (each carries its masks over its own stretch); None → the middle frame
     key_mask=None, # (H, W) or (K, H, W) masks of one key frame, (F, K, H, W) of F key frames; None → the clip's masks there
     flow:dict|None=None, # the clip's flow (gap 1); None → `flow_for_clip(clip, cache_dir)`
     cache_dir:Path|str|None=None, # flow cache folder (see `flow_for_clip`)
-    refine:bool|str=True, # see `propagate_mask`
-    stray:bool=True, # see `propagate_from_keys`
     progress:bool=True, # progress bars
     report:bool=False, # also return, per object, each frame's key frame, step agreement and confidence
+    **kwargs, # how each step is refined: `propagate_from_keys`'s refine, sigma, motion_weight, snap, stray
 )->Tensor|tuple[Tensor,list[dict]]: # float32 (N, K, H, W) masks, 0/1 (with `report`: and K dicts of (N,) key, agreement, confidence)
     "Masks for every frame of `clip`, carried from the masks of one or more key frames."
     N, H, W = clip.N, clip.H, clip.W
@@ -319,7 +319,7 @@ def masks_for_clip(
         raise ValueError(f"key_mask: shape must be (H, W) or (K, H, W) for one key frame, (F, K, H, W) for F key frames, "
                          f"with (H, W) = ({H}, {W}) and F = {len(keys)}; got {tuple(np.shape(key_mask))}")
     if flow is None: flow = flow_for_clip(clip, cache_dir, progress=progress)
-    res = [propagate_from_keys(clip, dict(zip(keys, km[:, i])), flow, refine, progress, stray=stray) for i in range(km.shape[1])]
+    res = [propagate_from_keys(clip, dict(zip(keys, km[:, i])), flow, progress=progress, **kwargs) for i in range(km.shape[1])]
     masks = torch.cat([r.pop('masks') for r in res], 1)
     return (masks, res) if report else masks
 
