@@ -5,7 +5,7 @@ against the paper's positional-encoding MLP, the lookup path chosen, the naive p
 repository root:
 
     python -m bench.encodings                  # the table, CPU (and CUDA when present)
-    python -m bench.encodings --variants       # plus the design alternatives (lookup path, naive grid, input grads)
+    python -m bench.encodings --variants       # plus the design alternatives (fused or PyTorch lookup, naive grid, input grads)
     python -m bench.encodings --lookups --sizes  # the table lookup alternatives alone
     python -m bench.encodings --threads 1 --sizes 14 16 --reps 5 --no-malloc-tune
 
@@ -90,7 +90,8 @@ def rows(device, variants):
         if variants:
             def forced(d=d, mode="real"):
                 m = HashGrid(d, device=device); m.gather_mode = mode; return m
-            out.append((f"  variant: HashGrid {d}-D T=2^15, real 2-D rows lookup", d, forced, False, False))
+            out.append((f"  variant: HashGrid {d}-D T=2^15, PyTorch complex lookup (no numba)", d, lambda d=d: forced(d, "complex"), False, False))
+            out.append((f"  variant: HashGrid {d}-D T=2^15, PyTorch real 2-D rows lookup", d, forced, False, False))
             out.append((f"  variant: HashGrid {d}-D T=2^15, + input grads", d, hg(d, 15), True, False))
             out.append((f"  variant: naive per-level nn.Embedding {d}-D T=2^15", d, lambda d=d: NaiveHashGrid(d).to(device), False, False))
             if device.type == "cuda" and tcnn_available():

@@ -4,7 +4,8 @@
 Long and full-resolution clips (issue "Real videos", nbs/14_runs.ipynb "Will it fit?"): for each frame count and
 height, `npr fit` on a ping-pong clip — the clip's frames forward then backward, repeated to the length wanted
 (symbolic links in OUT/clips, nothing copied) — with a fixed step budget, each fit in its own process with a cold
-flow and decode cache. It prints one Markdown table: peak resident memory (measured by the kernel for that
+flow and decode cache (the fused hash-grid kernels come compiled from this user's cache, as for any fit after the
+first; `NPR_FUSED=0` measures the PyTorch lookup instead). It prints one Markdown table: peak resident memory (measured by the kernel for that
 process) beside `check_memory`'s estimate, the seconds of every stage from summary.json, the share of the time
 spent outside training, and training steps per second. Run it alone, from the repository root, with
 OMP_NUM_THREADS set; the clip defaults to the shared Walking_Boy.
@@ -38,9 +39,24 @@ def pingpong(src:Path, n:int, out:Path)->Path:
     return out
 
 
+def warm_kernels()->Path|None:
+    "Compile the fused hash-grid kernels a fit uses into this user's cache (a no-op once they are there); their folder."
+    import torch
+    from npr_lib.encodings import HashGrid, fused_available
+    from npr_lib.files import default_cache_dir
+    if not fused_available(): return None
+    for d in (3, 4):
+        x = torch.rand(8, d, requires_grad=True)
+        HashGrid(d)(x).sum().backward()
+    return default_cache_dir()/'kernels'
+
+
 def run(clip:Path, scale:float, steps:int, out:Path)->dict:
     "One `npr fit` in a child process: its peak RSS (bytes) and summary.json."
     env = dict(os.environ, NPR_CACHE=str(out/'cache'))
+    if (kernels := warm_kernels()) is not None:   # a cold clip and flow cache, but the compiled kernels of an installed library
+        (out/'cache').mkdir(parents=True, exist_ok=True)
+        if not (out/'cache'/'kernels').exists(): (out/'cache'/'kernels').symlink_to(kernels, target_is_directory=True)
     cmd = [str(Path(sys.executable).parent/'npr'), 'fit', str(clip), '--scale', str(scale), '--steps', str(steps),
            '--out', str(out), '--fresh', '--quiet']
     t0 = time.perf_counter()

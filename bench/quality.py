@@ -27,7 +27,9 @@ Variants (settings over `fast`; the first named is the reference the others are 
 - `residual015`, `residual_coarse`: the lighting residual held closer to lighting — its penalty 0.15 instead of
   0.1, or its grid 4 levels instead of 6 (finest cell 1/14 instead of 1/30);
 - `flow16`: the default with the training flow held in half precision, as before it was kept in 8 bits (`train.pack_flow`);
-  the preprocessing's flow is then kept in half precision for every variant, and the others quantise it as `npr fit` does.
+  the preprocessing's flow is then kept in half precision for every variant, and the others quantise it as `npr fit` does;
+- `unfused`: the default with the hash grids looked up by PyTorch operations (as with `NPR_FUSED=0`, or without numba),
+  not by the fused CPU kernels (nbs/08_encodings.ipynb, "A fused CPU lookup") — `fast` as it ran before them.
 
 Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
 texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
@@ -60,16 +62,22 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'deform18': dict(model=dict(mapping=dict(encoding=dict(per_level_scale=1.8)))),
             'deform12': dict(model=dict(mapping=dict(encoding=dict(n_levels=12)))),
             'residual015': dict(loss=dict(residual=0.15)),
-            'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4))))}
+            'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4)))), 'unfused': {}}
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
+UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 
 @contextmanager
-def _replaced(name:str, value):
-    "`npr_lib.train.<name>` replaced by `value` while inside."
-    import npr_lib.train as T
+def _replaced(name:str, value, module:str='npr_lib.train'):
+    "`<module>.<name>` replaced by `value` while inside."
+    import importlib
+    T = importlib.import_module(module)
     old = getattr(T, name); setattr(T, name, value)
     try: yield
     finally: setattr(T, name, old)
+
+def pytorch_lookup():
+    "The hash grids look up through PyTorch operations (`NPR_FUSED=0`), not the fused CPU kernels."
+    return _replaced('fused_available', lambda: False, 'npr_lib.encodings')
 
 def unpacked_flow():
     "The preprocessing's flow left as computed (half-precision fields, bool masks), for each fit to pack its own copy."
@@ -137,7 +145,7 @@ if __name__ == '__main__':
         for v in variants:
             d = out/clip.name/v
             source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale)
-            with half_precision_flow() if v in HALF_FLOW else nullcontext():
+            with half_precision_flow() if v in HALF_FLOW else nullcontext(), pytorch_lookup() if v in UNFUSED else nullcontext():
                 m = fit_clip(clip, d, get_config('fast', **VARIANTS[v]), seed=a.seed, progress=False, flow=flows, videos=False, source=source, **budget)
             res[v] = r = dict(steps=m['steps'], steps_per_s=round(m['steps']/m['train_seconds'], 3), ws_psnr=m['ws_psnr'],
                               ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'), run_dir=str(d))

@@ -16,13 +16,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import patch
-from .files import atomic_path
+from .files import atomic_path, default_cache_dir
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'LAYOUTS', 'ClipError', 'Clip', 'image_size', 'ClipFiles', 'find_clip_files',
            'binarize_mask', 'validate_clip_folder', 'frame_indices', 'frames_selection', 'frames_param',
-           'load_npr_clip', 'load_lna_clip', 'load_nvd_clip', 'load_video_clip', 'default_cache_dir', 'load_clip',
-           'save_clip', 'open_clip', 'clip_summary', 'format_summary', 'shared_clip_dir', 'show_clip']
+           'load_npr_clip', 'load_lna_clip', 'load_nvd_clip', 'load_video_clip', 'load_clip', 'save_clip', 'open_clip',
+           'clip_summary', 'format_summary', 'shared_clip_dir', 'show_clip']
 
 # %% ../nbs/02_clip.ipynb #8c458bc9
 class ClipError(ValueError):
@@ -564,10 +564,6 @@ def load_video_clip(
 
 # %% ../nbs/02_clip.ipynb #0269c1a0
 _CACHE_VERSION = 2   # 2: frames stored channel-first (N,3,H,W)
-
-def default_cache_dir()->Path:
-    "Where decoded clips are cached: `$NPR_CACHE`, else `~/.cache/npr_lib`."
-    return Path(os.environ.get('NPR_CACHE') or Path.home()/'.cache'/'npr_lib')
 
 def _cache_key(cf:ClipFiles, scale:float, frames)->str:
     files = cf.frames + [p for fs in cf.masks.values() for p in fs]

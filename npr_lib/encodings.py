@@ -13,11 +13,13 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 from fastcore.basics import patch
+from .files import atomic_write_text, default_cache_dir
 
 # %% auto #0
-__all__ = ['HASHGRID_CONFIG', 'tune_cpu_malloc', 'trim_cpu_memory', 'GridLevels', 'grid_levels', 'HashGrid', 'Frequency',
-           'tcnn_available', 'TcnnModule', 'Identity', 'resolve_backend', 'make_encoding', 'BoxEncoding',
-           'SphereEncoding', 'SpaceTimeEncoding', 'get_activation', 'MLP', 'make_network']
+__all__ = ['KERNEL_VERSION', 'HASHGRID_CONFIG', 'tune_cpu_malloc', 'trim_cpu_memory', 'GridLevels', 'grid_levels', 'HashGrid',
+           'fused_available', 'Frequency', 'tcnn_available', 'TcnnModule', 'Identity', 'resolve_backend',
+           'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding', 'get_activation', 'MLP',
+           'make_network']
 
 # %% ../nbs/08_encodings.ipynb #0b6125e4
 def _libc():
@@ -151,7 +153,7 @@ class HashGrid(nn.Module):
         self.register_buffer("_sizes", torch.tensor(self.levels.sizes, dtype=torch.int32, device=device), persistent=False)
         self.register_buffer("_strides", torch.where(torch.tensor(self.levels.dense)[:, None], strides, 0).to(torch.int32).to(device), persistent=False)
         self.register_buffer("_bits", torch.tensor([0, 1], dtype=torch.int32, device=device).view(1, 2, 1), persistent=False)
-        self.gather_mode = "auto"  # 'complex' or 'real' force a lookup path (for tests and benchmarks)
+        self.gather_mode = "auto"  # 'fused', 'complex' or 'real' force a lookup path (for tests and benchmarks)
         self.chunk_size = 1 << 17  # points per chunk under no_grad
 
     def extra_repr(self):
@@ -212,25 +214,36 @@ def corner_indices(self:HashGrid,
     pos = x.T * self._scales.to(x.dtype)[:, :, None] + 0.5
     return _corner_indices(self, pos.floor().to(torch.int32)).reshape(self.n_levels, 2**self.n_input_dims, x.shape[0])
 
-def _encode(grid:HashGrid, x:Tensor)->Tensor:
-    "Encode a flat batch `x` (B, d)."
+def _encode_torch(grid:HashGrid, x:Tensor, params:Tensor, mode:str)->Tensor:
+    "Encode a flat batch `x` (B, d) with table `params` by PyTorch operations, gathering 'complex' or 'real' rows."
     L, F, B, C = grid.n_levels, grid.n_features_per_level, x.shape[0], 2**grid.n_input_dims
-    dtype = grid.params.dtype
+    dtype = params.dtype
     x = x.to(torch.float64 if x.dtype == torch.float64 else torch.float32).clamp(0, 1)
     pos = x.T * grid._scales.to(x.dtype)[:, :, None] + 0.5  # (L, d, B)
     cell = pos.detach().floor()
     w = _corner_weights(pos - cell).to(dtype)
     idx = _corner_indices(grid, cell.to(torch.int32)).view(-1)
-    mode = grid.gather_mode
-    if mode == "auto": mode = "complex" if F == 2 and grid.params.device.type == "cpu" and dtype in (torch.float32, torch.float64) else "real"
     if mode == "complex":
-        feats = _Gather.apply(grid.params, idx, F, True).view(L, C, B)
+        feats = _Gather.apply(params, idx, F, True).view(L, C, B)
         out = torch.view_as_real((feats * w).sum(1))  # (L, B, 2)
     else:
         if idx.device.type == "cpu": idx = idx.long()  # CPU's 2-D index_add_ is ~10x slower with int32 indices
-        feats = _Gather.apply(grid.params, idx, F, False).view(L, C, B, F)
+        feats = _Gather.apply(params, idx, F, False).view(L, C, B, F)
         out = (feats * w[..., None]).sum(1)  # (L, B, F)
     return out.permute(1, 0, 2).reshape(B, L * F)
+
+def _lookup_mode(grid:HashGrid, x:Tensor)->str:
+    "How `grid` looks `x` up: its `gather_mode`, or under 'auto' the fused kernels on a CPU when numba is there, else 'complex' rows for 2 float features, else 'real'."
+    if grid.gather_mode != "auto": return grid.gather_mode
+    cpu_float = grid.params.device.type == "cpu" and grid.params.dtype in (torch.float32, torch.float64)
+    if cpu_float and x.dtype == grid.params.dtype and fused_available(): return "fused"
+    return "complex" if cpu_float and grid.n_features_per_level == 2 else "real"
+
+def _encode(grid:HashGrid, x:Tensor)->Tensor:
+    "Encode a flat batch `x` (B, d)."
+    mode = _lookup_mode(grid, x)
+    if mode == "fused": return _FusedLookup.apply(grid.params, x, grid)
+    return _encode_torch(grid, x, grid.params, mode)
 
 @patch
 def forward(self:HashGrid,
@@ -239,10 +252,153 @@ def forward(self:HashGrid,
     "Hash-grid features of `x`."
     if x.shape[-1] != self.n_input_dims: raise ValueError(f"HashGrid expects inputs (..., {self.n_input_dims}), got {tuple(x.shape)}")
     lead, flat = x.shape[:-1], x.reshape(-1, self.n_input_dims)
-    if not torch.is_grad_enabled() and flat.shape[0] > self.chunk_size:
-        out = torch.cat([_encode(self, c) for c in flat.split(self.chunk_size)])
+    if not torch.is_grad_enabled() and flat.shape[0] > self.chunk_size and _lookup_mode(self, flat) != "fused":
+        out = torch.cat([_encode(self, c) for c in flat.split(self.chunk_size)])   # bound the temporaries
     else: out = _encode(self, flat)
     return out.view(*lead, self.n_output_dims)
+
+# %% ../nbs/08_encodings.ipynb #4318dafa
+KERNEL_VERSION = 1   # bump when the generated source changes meaning (the cache files carry it in their name)
+_PRIMES_U32 = (1, 2654435761, 805459861, 3674653429)   # `_PRIMES` as the unsigned 32-bit numbers the hash uses
+
+def _kernel_source(
+    d:int, # input dimension, 1…4
+    F:int, # features per level
+    backward:bool, # the backward kernel (else the forward)
+)->str: # Python source defining `kernel(...)`, to be compiled by numba
+    "Source of a fused hash-grid lookup for `d` inputs and `F` features, all 2^d corners written out."
+    C, lines = 1 << d, []
+    def emit(indent, *ls): lines.extend(" " * indent + l for l in ls)
+    def corners(i):   # cell, weights and index parts of each axis, then each corner's weight w{c} and row r{c}
+        for a in range(d):
+            emit(i, f"v = x[b, {a}]", "v = zero if not v >= zero else (one if v > one else v)",   # clamp to [0, 1]; NaN → 0
+                 f"p = v * s{a} + half", "q = math.floor(p)", f"f{a} = p - q", f"c{a} = np.int64(q)",
+                 f"u{a}_0 = one - f{a}", f"u{a}_1 = f{a}",
+                 f"h{a}_0 = c{a} * st{a} if dense else (c{a} * {_PRIMES_U32[a]}) & mask",
+                 f"h{a}_1 = (c{a} + 1) * st{a} if dense else ((c{a} + 1) * {_PRIMES_U32[a]}) & mask")
+        for c in range(C):
+            bit = [(c >> a) & 1 for a in range(d)]
+            w = f"u0_{bit[0]}"
+            for a in range(1, d): w = f"({w}) * u{a}_{bit[a]}"   # the PyTorch lookup's order of products
+            emit(i, f"w{c} = {w}",
+                 f"r{c} = " + " + ".join(f"h{a}_{bit[a]}" for a in range(d)) + " if dense else " + " ^ ".join(f"h{a}_{bit[a]}" for a in range(d)),
+                 f"r{c} = off + (r{c} - size if dense and r{c} >= size else r{c})")
+    head = ["L = scales.shape[0]", "half = scales.dtype.type(0.5); one = scales.dtype.type(1); zero = scales.dtype.type(0)"]
+    level = ["off = offsets[l]; size = sizes[l]; dense = is_dense[l]"] + [f"s{a} = scales[l, {a}]; st{a} = strides[l, {a}]" for a in range(d)]
+    if not backward:
+        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, out, block):")
+        emit(4, *head, "B = x.shape[0]; n_blocks = (B + block - 1) // block")
+        emit(4, "for job in prange(L * n_blocks):   # one job per level and block of points")
+        emit(8, "l = job // n_blocks; b0 = (job % n_blocks) * block", *level)
+        emit(8, "for b in range(b0, min(B, b0 + block)):")
+        corners(12)
+        for f in range(F): emit(12, f"out[b, l * {F} + {f}] = " + " + ".join(f"w{c} * table[r{c}, {f}]" for c in range(C)))
+    else:
+        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, grad, grad_table, grad_x, want_x):")
+        emit(4, *head, "B = x.shape[0]")
+        emit(4, "for l in prange(L):   # one job per level: the levels' rows are disjoint")
+        emit(8, *level)
+        emit(8, "for b in range(B):")
+        corners(12)
+        emit(12, *(f"g{f} = grad[b, l * {F} + {f}]" for f in range(F)))
+        emit(12, *(f"grad_table[r{c}, {f}] += w{c} * g{f}" for c in range(C) for f in range(F)))
+        emit(12, "if want_x:")
+        emit(16, *(f"e{c} = " + " + ".join(f"g{f} * table[r{c}, {f}]" for f in range(F)) for c in range(C)))
+        for a in range(d):   # ∂w_c/∂f_a: the other axes' factors, signed by corner c's bit a
+            terms = " ".join(("+ " if (c >> a) & 1 else "- ") + " * ".join([f"u{j}_{(c >> j) & 1}" for j in range(d) if j != a] + [f"e{c}"]) for c in range(C))
+            emit(16, f"v = x[b, {a}]", f"grad_x[l, b, {a}] = s{a} * ({terms}) if v >= zero and v <= one else zero")
+    return "\n".join(lines) + "\n"
+
+# %% ../nbs/08_encodings.ipynb #efe0ccc9
+@functools.lru_cache(maxsize=None)
+def fused_available()->bool:
+    "Whether the fused CPU lookup can be used: numba imports and `NPR_FUSED` is not `0`."
+    import os
+    if os.environ.get("NPR_FUSED", "1") == "0": return False
+    try: import numba  # noqa: F401
+    except Exception: return False
+    return True
+
+@functools.lru_cache(maxsize=None)
+def _grid_kernel(
+    d:int, # input dimension
+    F:int, # features per level
+    backward:bool, # the backward kernel
+): # a numba-compiled `kernel`
+    "The fused kernel, compiled once per process; its source and machine code cached under `default_cache_dir()/'kernels'`."
+    import importlib.util, numba
+    src = _kernel_source(d, F, backward)
+    header = "# generated by npr_lib.encodings._kernel_source; safe to delete\nimport math\nimport numpy as np\nfrom numba import prange\n\n"
+    name = f"hashgrid_{d}d_{F}f_{'backward' if backward else 'forward'}_v{KERNEL_VERSION}"
+    path = default_cache_dir()/"kernels"/f"{name}.py"
+    try:
+        if not path.exists() or path.read_text() != header + src: atomic_write_text(path, header + src)
+        spec = importlib.util.spec_from_file_location(f"npr_lib_kernels.{name}", path)
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)   # importable by name: numba's cache reloads by it
+        spec.loader.exec_module(module)
+        fn, cache = module.kernel, True
+    except OSError:   # a read-only home: compile from memory, without numba's cache
+        ns = dict(math=math, np=np, prange=numba.prange); exec(src, ns)
+        fn, cache = ns["kernel"], False
+    return numba.njit(parallel=True, cache=cache)(fn)
+
+# %% ../nbs/08_encodings.ipynb #68982c02
+def _level_arrays(grid:HashGrid, dtype:torch.dtype)->tuple:
+    "A grid's level layout as the kernels take it: scales (L, d), offsets, sizes, strides (L, d), dense flags, hash mask."
+    if (got := getattr(grid, "_fused_layout", None)) is None:
+        lv = grid.levels
+        res = np.array(lv.axis_resolutions, np.int64)
+        strides = np.concatenate([np.ones((len(res), 1), np.int64), np.cumprod(res[:, :-1], 1)], 1)
+        got = grid._fused_layout = (np.array(lv.axis_scales, np.float32), np.array(lv.offsets[:-1], np.int64),
+                                    np.array(lv.sizes, np.int64), strides, np.array(lv.dense), np.int64((1 << grid.log2_hashmap_size) - 1))
+    return (got[0].astype(np.float64) if dtype == torch.float64 else got[0],) + got[1:]
+
+@functools.lru_cache(maxsize=None)
+def _start_kernel_threads():
+    "Start numba's threads, with a short spin if its OpenMP runtime is not torch's."
+    import os, numba
+    quiet = "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ   # the user's choice stands
+    if quiet: os.environ["GOMP_SPINCOUNT"] = "10000"
+    try: numba.set_num_threads(1)   # loads the threading layer; its OpenMP runtime reads the environment now
+    finally:
+        if quiet: del os.environ["GOMP_SPINCOUNT"]
+
+def _set_kernel_threads():
+    "Numba's threads follow torch's (`OMP_NUM_THREADS`, `torch.set_num_threads`)."
+    import numba
+    _start_kernel_threads()
+    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
+
+class _FusedLookup(torch.autograd.Function):
+    "Hash-grid features of a flat batch by the fused kernels; autograd keeps only the inputs."
+    @staticmethod
+    def forward(ctx, params, x, grid):
+        F, (B, d) = grid.n_features_per_level, x.shape
+        out = torch.empty(B, grid.n_levels * F, dtype=params.dtype)
+        _set_kernel_threads()
+        _grid_kernel(d, F, False)(params.detach().view(-1, F).numpy(), x.detach().contiguous().numpy(),
+                                  *_level_arrays(grid, x.dtype), out.numpy(), 4096)
+        ctx.save_for_backward(params, x)
+        ctx.grid = grid
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        params, x = ctx.saved_tensors
+        grid, F, (B, d) = ctx.grid, ctx.grid.n_features_per_level, x.shape
+        if torch.is_grad_enabled():   # create_graph=True: differentiate through the PyTorch lookup, which has second derivatives
+            with torch.enable_grad():
+                y = _encode_torch(grid, x, params, "real")
+                want = [t for t, n in zip((params, x), ctx.needs_input_grad[:2]) if n]
+                got = iter(torch.autograd.grad(y, want, grad, create_graph=True))
+            return tuple(next(got) if n else None for n in ctx.needs_input_grad[:2]) + (None,)
+        want_x = ctx.needs_input_grad[1]
+        grad_table = torch.zeros_like(params)
+        grad_x = torch.empty((grid.n_levels, B, d) if want_x else (1, 1, d), dtype=params.dtype)
+        _set_kernel_threads()
+        _grid_kernel(d, F, True)(params.detach().view(-1, F).numpy(), x.detach().contiguous().numpy(), *_level_arrays(grid, x.dtype),
+                                 grad.contiguous().numpy(), grad_table.view(-1, F).numpy(), grad_x.numpy(), want_x)
+        return grad_table, (grad_x.sum(0) if want_x else None), None
 
 # %% ../nbs/08_encodings.ipynb #e1bfd41d
 class Frequency(nn.Module):

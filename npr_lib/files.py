@@ -12,7 +12,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_torch_save', 'check_writable', 'atomic_folder',
-           'remove_stale_temporaries', 'file_lock', 'file_sha1']
+           'remove_stale_temporaries', 'file_lock', 'file_sha1', 'default_cache_dir']
 
 # %% ../nbs/00_files.ipynb #f1c89003
 def _umask()->int:
@@ -158,3 +158,8 @@ def file_sha1(
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
+
+# %% ../nbs/00_files.ipynb #ffaae89d
+def default_cache_dir()->Path:
+    "Where npr_lib keeps caches (decoded clips, flow, models, compiled kernels): `$NPR_CACHE`, else `~/.cache/npr_lib`."
+    return Path(os.environ.get('NPR_CACHE') or Path.home()/'.cache'/'npr_lib')

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from .progress import progress_bar
 from .video import to_uint8_frames
-from .clip import Clip, IMAGE_EXTS, default_cache_dir
+from .clip import Clip, IMAGE_EXTS
+from .files import default_cache_dir
 from .files import atomic_path
 
 # %% auto #0

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .progress import progress_bar
-from .clip import Clip, default_cache_dir
+from .clip import Clip
+from .files import default_cache_dir
 from .files import atomic_path
 from .geometry import viewport_dirs, sample_equirect, unit_grid, rotation_matrix, unit_to_lonlat, latitude_weights
 
