@@ -11,3 +11,9 @@ Modules:
 - `npr_lib.train`: Fit a layered atlas to a clip: batched sampling on a fixed grid, one optimiser step per batch, a time or step budget, atomic checkpoints and exact resumption."""
 
 __version__ = "0.1.0"
+
+import os as _os, sys as _sys
+if 'torch' not in _sys.modules and not {'GOMP_SPINCOUNT', 'OMP_WAIT_POLICY'} & set(_os.environ):
+    # torch's OpenMP threads then wait ~0.2 ms, not ~5 ms, spinning after each operation, leaving the cores to the
+    # fused hash-grid kernels' threads (nbs/08_encodings.ipynb, "A fused CPU lookup"); it must be set before torch loads
+    _os.environ['GOMP_SPINCOUNT'] = '10000'

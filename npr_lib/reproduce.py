@@ -15,7 +15,7 @@ __all__ = ['PACKAGES', 'RECORD_VERSION', 'METRICS', 'environment_record', 'input
            'now_iso', 'read_record', 'version_note', 'reproduce_run', 'reproduce_table']
 
 # %% ../nbs/14b_reproduce.ipynb #rp060000
-PACKAGES = ('torch', 'numpy', 'av', 'opencv-python-headless', 'matplotlib', 'fastcore', 'nbdev', 'papermill', 'bjontegaard',
+PACKAGES = ('torch', 'numpy', 'numba', 'av', 'opencv-python-headless', 'matplotlib', 'fastcore', 'nbdev', 'papermill', 'bjontegaard',
             'constriction', 'plotly', 'ipywidgets', 'tqdm')
 
 def _git(root:Path, *args)->str|None:
@@ -41,10 +41,13 @@ def environment_record(
     for p in PACKAGES:
         try: packages[p] = metadata.version(p)
         except metadata.PackageNotFoundError: packages[p] = None
+    from npr_lib.encodings import fused_available
+    hash_lookup = 'fused' if fused_available() and not (device and str(device).startswith('cuda')) else 'pytorch'   # on a CPU
     gpu = torch.cuda.get_device_name(torch.device(device)) if device and str(device).startswith('cuda') and torch.cuda.is_available() else None
     return dict(npr_lib=npr_lib.__version__, git=dict(commit=commit, dirty=bool(_git(root, 'status', '--porcelain', '--untracked-files=no'))) if commit else None,
                 python=platform.python_version(), packages=packages, platform=platform.platform(), cpu=_cpu_model(),
-                threads=torch.get_num_threads(), omp_num_threads=os.environ.get('OMP_NUM_THREADS'), device=str(device) if device else None, gpu=gpu)
+                threads=torch.get_num_threads(), omp_num_threads=os.environ.get('OMP_NUM_THREADS'), gomp_spincount=os.environ.get('GOMP_SPINCOUNT'),
+                hash_lookup=hash_lookup, device=str(device) if device else None, gpu=gpu)
 
 # %% ../nbs/14b_reproduce.ipynb #rp090000
 def input_fingerprint(
