@@ -28,6 +28,7 @@ Variants (settings over `fast`; the first named is the reference the others are 
   0.1, or its grid 4 levels instead of 6 (finest cell 1/14 instead of 1/30);
 - `flow16`: the default with the training flow held in half precision, as before it was kept in 8 bits (`train.pack_flow`);
   the preprocessing's flow is then kept in half precision for every variant, and the others quantise it as `npr fit` does;
+- `batch15_cull`: the default with 2^15 samples a step instead of 2^14;
 - `unfused`: the default with the hash grids looked up by PyTorch operations (as with `NPR_FUSED=0`, or without numba),
   not by the fused CPU kernels (nbs/08_encodings.ipynb, "A fused CPU lookup") — `fast` as it ran before them.
 
@@ -62,7 +63,8 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'deform18': dict(model=dict(mapping=dict(encoding=dict(per_level_scale=1.8)))),
             'deform12': dict(model=dict(mapping=dict(encoding=dict(n_levels=12)))),
             'residual015': dict(loss=dict(residual=0.15)),
-            'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4)))), 'unfused': {}}
+            'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4)))), 'unfused': {},
+            'batch15_cull': dict(training=dict(batch_size=2**15))}
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 

@@ -6,7 +6,7 @@ Docs: https://npr-lib.github.io/npr_lib/encodings.html.md"""
 
 # %% ../nbs/08_encodings.ipynb #7fe1bd91
 from __future__ import annotations
-import ctypes, ctypes.util, functools, math, sys
+import ctypes, ctypes.util, functools, math, os, sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 import numpy as np
@@ -314,7 +314,6 @@ def _kernel_source(
 @functools.lru_cache(maxsize=None)
 def fused_available()->bool:
     "Whether the fused CPU lookup can be used: numba imports and `NPR_FUSED` is not `0`."
-    import os
     if os.environ.get("NPR_FUSED", "1") == "0": return False
     try: import numba  # noqa: F401
     except Exception: return False
@@ -356,6 +355,7 @@ def _level_arrays(grid:HashGrid, dtype:torch.dtype)->tuple:
 
 @functools.lru_cache(maxsize=None)
 def _kernel_pool(n:int)->ThreadPoolExecutor: return ThreadPoolExecutor(n, thread_name_prefix="npr-hashgrid")
+if hasattr(os, "register_at_fork"): os.register_at_fork(after_in_child=_kernel_pool.cache_clear)   # a forked child has none of the threads
 
 def _run_kernel(
     kernel, # a compiled kernel whose last two arguments are the first job and one past the last
