@@ -260,7 +260,6 @@ def forward(self:HashGrid,
 
 # %% ../nbs/08_encodings.ipynb #4318dafa
 KERNEL_VERSION = 1   # bump when the generated source changes meaning (the cache files carry it in their name)
-_PRIMES_U32 = (1, 2654435761, 805459861, 3674653429)   # `_PRIMES` as the unsigned 32-bit numbers the hash uses
 
 def _kernel_source(
     d:int, # input dimension, 1…4
@@ -275,8 +274,8 @@ def _kernel_source(
             emit(i, f"v = x[b, {a}]", "v = zero if not v >= zero else (one if v > one else v)",   # clamp to [0, 1]; NaN → 0
                  f"p = v * s{a} + half", "q = math.floor(p)", f"f{a} = p - q", f"c{a} = np.int64(q)",
                  f"u{a}_0 = one - f{a}", f"u{a}_1 = f{a}",
-                 f"h{a}_0 = c{a} * st{a} if dense else (c{a} * {_PRIMES_U32[a]}) & mask",
-                 f"h{a}_1 = (c{a} + 1) * st{a} if dense else ((c{a} + 1) * {_PRIMES_U32[a]}) & mask")
+                 f"h{a}_0 = c{a} * st{a} if dense else (c{a} * {_PRIMES[a]}) & mask",
+                 f"h{a}_1 = (c{a} + 1) * st{a} if dense else ((c{a} + 1) * {_PRIMES[a]}) & mask")
         for c in range(C):
             bit = [(c >> a) & 1 for a in range(d)]
             w = f"u0_{bit[0]}"
@@ -344,14 +343,11 @@ def _grid_kernel(
 
 # %% ../nbs/08_encodings.ipynb #68982c02
 def _level_arrays(grid:HashGrid, dtype:torch.dtype)->tuple:
-    "A grid's level layout as the kernels take it: scales (L, d), offsets, sizes, strides (L, d), dense flags, hash mask."
-    if (got := getattr(grid, "_fused_layout", None)) is None:
-        lv = grid.levels
-        res = np.array(lv.axis_resolutions, np.int64)
-        strides = np.concatenate([np.ones((len(res), 1), np.int64), np.cumprod(res[:, :-1], 1)], 1)
-        got = grid._fused_layout = (np.array(lv.axis_scales, np.float32), np.array(lv.offsets[:-1], np.int64),
-                                    np.array(lv.sizes, np.int64), strides, np.array(lv.dense), np.int64((1 << grid.log2_hashmap_size) - 1))
-    return (got[0].astype(np.float64) if dtype == torch.float64 else got[0],) + got[1:]
+    "A grid's level layout as the kernels take it, from its buffers: scales (L, d), offsets, sizes, strides (L, d), dense flags, hash mask."
+    scales = grid._scales.numpy()
+    return (scales.astype(np.float64) if dtype == torch.float64 else scales, grid._offsets.numpy().astype(np.int64),
+            grid._sizes.numpy().astype(np.int64), grid._strides.numpy().astype(np.int64), np.array(grid.levels.dense),
+            np.int64((1 << grid.log2_hashmap_size) - 1))
 
 @functools.lru_cache(maxsize=None)
 def _kernel_pool(n:int)->ThreadPoolExecutor: return ThreadPoolExecutor(n, thread_name_prefix="npr-hashgrid")
