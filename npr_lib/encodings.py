@@ -17,10 +17,10 @@ from fastcore.basics import patch
 from .files import atomic_write_text, default_cache_dir
 
 # %% auto #0
-__all__ = ['KERNEL_VERSION', 'HASHGRID_CONFIG', 'tune_cpu_malloc', 'trim_cpu_memory', 'GridLevels', 'grid_levels', 'HashGrid',
-           'fused_available', 'Frequency', 'tcnn_available', 'TcnnModule', 'Identity', 'resolve_backend',
-           'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding', 'get_activation', 'MLP',
-           'make_network']
+__all__ = ['KERNEL_VERSION', 'HASHGRID_CONFIG', 'tune_cpu_malloc', 'frugal_cpu_malloc', 'trim_cpu_memory', 'GridLevels',
+           'grid_levels', 'HashGrid', 'fused_available', 'Frequency', 'tcnn_available', 'TcnnModule', 'Identity',
+           'resolve_backend', 'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding', 'get_activation',
+           'MLP', 'make_network']
 
 # %% ../nbs/08_encodings.ipynb #0b6125e4
 def _libc():
@@ -43,6 +43,12 @@ def tune_cpu_malloc(
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     cap = 2**31 - 1
     return bool(libc.mallopt(M_MMAP_THRESHOLD, min(mmap_threshold, cap))) and bool(libc.mallopt(M_TRIM_THRESHOLD, min(trim_threshold, cap)))
+
+def frugal_cpu_malloc(
+    mmap_threshold:int=4 << 20, # blocks from this size (a 960×480 frame in float is 5.5 MB) get their own pages, unmapped when freed
+)->bool: # whether glibc accepted the settings
+    "For work outside training: big CPU buffers handed back to the OS as soon as they are freed (a fixed `M_MMAP_THRESHOLD`, glibc's default `M_TRIM_THRESHOLD`); undoes `tune_cpu_malloc`; a no-op off Linux/glibc."
+    return tune_cpu_malloc(mmap_threshold, 128 << 10)
 
 def trim_cpu_memory()->bool: # whether glibc handed memory back
     "Hand the free memory glibc's heaps keep (after `tune_cpu_malloc`, or scattered by many threads) back to the OS (`malloc_trim`); a no-op off Linux/glibc."
@@ -259,7 +265,7 @@ def forward(self:HashGrid,
     return out.view(*lead, self.n_output_dims)
 
 # %% ../nbs/08_encodings.ipynb #4318dafa
-KERNEL_VERSION = 1   # bump when the generated source changes meaning (the cache files carry it in their name)
+KERNEL_VERSION = 2   # bump when the generated source changes meaning (the cache files carry it in their name)
 
 def _kernel_source(
     d:int, # input dimension, 1…4
@@ -297,7 +303,8 @@ def _kernel_source(
         emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, grad, grad_table, grad_x, want_x, first, last):")
         emit(4, *head, "B = x.shape[0]")
         emit(4, "for l in range(first, last):   # a job is a level: the levels' rows are disjoint")
-        emit(8, *level)
+        emit(8, *level, "for r in range(off, off + size):   # this level's rows start at zero here, in the thread that adds to them",
+             *(f"    grad_table[r, {f}] = zero" for f in range(F)))
         emit(8, "for b in range(B):")
         corners(12)
         emit(12, *(f"g{f} = grad[b, l * {F} + {f}]" for f in range(F)))
@@ -393,7 +400,7 @@ class _FusedLookup(torch.autograd.Function):
                 got = iter(torch.autograd.grad(y, want, grad, create_graph=True))
             return tuple(next(got) if n else None for n in ctx.needs_input_grad[:2]) + (None,)
         want_x = ctx.needs_input_grad[1]
-        grad_table = torch.zeros_like(params)
+        grad_table = torch.empty_like(params)   # every row belongs to one level, and the kernel zeroes a level's rows before adding to them
         grad_x = torch.empty((grid.n_levels, B, d) if want_x else (1, 1, d), dtype=params.dtype)
         _run_kernel(_grid_kernel(d, F, True), grid.n_levels, params.detach().view(-1, F).numpy(), x.detach().contiguous().numpy(),
                     *_level_arrays(grid, x.dtype), grad.contiguous().numpy(), grad_table.view(-1, F).numpy(), grad_x.numpy(), want_x)

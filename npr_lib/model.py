@@ -13,13 +13,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from .geometry import frame_to_time, unit_grid, latitude_weights
 from .encodings import make_encoding, make_network, TcnnModule, grid_levels
 from .config import FAST, NPR_PAPER, get_config
 
 # %% auto #0
 __all__ = ['get_model_config', 'axis_angle_to_matrix', 'rotation_between', 'Field', 'time_axis_scale', 'SphereMapping',
-           'BackwardMapping', 'AtlasLayer', 'composite_weights', 'LayeredAtlas', 'layer_names', 'layer_index',
+           'BackwardMapping', 'AtlasLayer', 'composite_weights', 'LayeredAtlas', 'layer_names', 'layer_index', 'Adam',
            'mask_centroids', 'init_object_rotations', 'estimate_camera_rotations']
 
 # %% ../nbs/10_model.ipynb #39d2a939
@@ -280,6 +281,82 @@ def layer_index(
     if m and 1 <= int(m.group(1)) < len(names): return int(m.group(1))
     raise ValueError(f"layer {layer!r}: no such layer; {choices}")
 
+# %% ../nbs/10_model.ipynb #5e40379e
+class Adam:
+    "Adam by torch's functional `adam` (fused kernel where it applies): `torch.optim.Adam`'s updates and `state_dict`, without importing `torch._dynamo`."
+    def __init__(self,
+        params:list, # parameters, or parameter groups: dicts with `params` and optionally `lr` (other keys, like `name`, are kept)
+        lr:float=1e-3, # learning rate of the groups that give none
+        betas:tuple=(0.9, 0.999), # β1, β2
+        eps:float=1e-8, # ε
+        fused:bool=False, # torch's fused kernel (floating-point parameters on a CPU or GPU); False: its single-tensor loop, as `torch.optim.Adam` on a CPU
+    ):
+        params = list(params)
+        groups = params if params and isinstance(params[0], dict) else [dict(params=params)]
+        self.param_groups = [dict(g, params=list(g['params']), lr=g.get('lr', lr), betas=tuple(betas), eps=eps, weight_decay=0., amsgrad=False,
+                                  maximize=False, foreach=None, capturable=False, differentiable=False, fused=fused) for g in groups]
+        bad = [p for g in self.param_groups for p in g['params'] if not p.is_floating_point() or p.device.type not in ('cpu', 'cuda')]
+        if fused and bad: raise RuntimeError(f"Adam: the fused kernel takes floating-point parameters on a CPU or CUDA device, not {bad[0].dtype} on {bad[0].device}")
+        self.fused, self.state = fused, {}
+
+    def zero_grad(self, set_to_none:bool=True):
+        "Forget the gradients (or zero them)."
+        for g in self.param_groups:
+            for p in g['params']:
+                if p.grad is not None:
+                    if set_to_none: p.grad = None
+                    else: p.grad.zero_()
+
+# %% ../nbs/10_model.ipynb #853103a4
+def _adam_kwargs()->set:
+    import inspect
+    from torch.optim.adam import adam
+    return set(inspect.signature(adam).parameters)
+
+@patch
+@torch.no_grad()
+def step(self:Adam):
+    "One update of every parameter with a gradient."
+    from torch.optim.adam import adam
+    names = _adam_kwargs()
+    for g in self.param_groups:
+        ps = [p for p in g['params'] if p.grad is not None]
+        if not ps: continue
+        for p in ps:
+            if p not in self.state:   # as torch.optim.Adam: the step count on the parameter's device when fused, else a CPU scalar
+                self.state[p] = dict(step=torch.zeros((), dtype=torch.float32, device=p.device if self.fused else 'cpu'),
+                                     exp_avg=torch.zeros_like(p, memory_format=torch.preserve_format),
+                                     exp_avg_sq=torch.zeros_like(p, memory_format=torch.preserve_format))
+        st = [self.state[p] for p in ps]
+        kw = dict(foreach=False, capturable=False, differentiable=False, fused=self.fused, grad_scale=None, found_inf=None, has_complex=False,
+                  decoupled_weight_decay=False, amsgrad=False, beta1=g['betas'][0], beta2=g['betas'][1], lr=g['lr'], weight_decay=0.,
+                  eps=g['eps'], maximize=False)
+        adam(ps, [p.grad for p in ps], [s['exp_avg'] for s in st], [s['exp_avg_sq'] for s in st], [], [s['step'] for s in st],
+             **{k: v for k, v in kw.items() if k in names})   # older torch lacks some of these keywords
+
+@patch
+def state_dict(self:Adam)->dict:
+    "The state in `torch.optim.Adam`'s layout: per-parameter state by index, the groups with their parameters' indices."
+    index, groups = {}, []
+    for g in self.param_groups:
+        index.update({id(p): i for i, p in enumerate(g['params'], len(index))})
+        groups.append({k: v for k, v in g.items() if k != 'params'} | dict(params=[index[id(p)] for p in g['params']]))
+    return dict(state={index[id(p)]: dict(s) for p, s in self.state.items()}, param_groups=groups)
+
+@patch
+def load_state_dict(self:Adam, sd:dict):
+    "Continue from a `state_dict` (this class's or `torch.optim.Adam`'s) over the same parameters in the same groups."
+    if len(sd['param_groups']) != len(self.param_groups) or any(len(a['params']) != len(b['params']) for a, b in zip(sd['param_groups'], self.param_groups)):
+        raise ValueError("Adam.load_state_dict: the saved groups do not match these parameters (another model or configuration)")
+    params = [p for g in self.param_groups for p in g['params']]
+    for g, saved in zip(self.param_groups, sd['param_groups']):
+        g.update(lr=saved['lr'], betas=tuple(saved['betas']), eps=saved['eps'])
+    self.state = {}
+    for i, s in sd['state'].items():
+        p = params[int(i)]
+        self.state[p] = dict(step=s['step'].to(p.device if self.fused else 'cpu', torch.float32),
+                             exp_avg=s['exp_avg'].to(p.device, p.dtype), exp_avg_sq=s['exp_avg_sq'].to(p.device, p.dtype))
+
 # %% ../nbs/10_model.ipynb #b31cb640
 def mask_centroids(
     masks:Tensor, # (N, K, H, W) binary masks
@@ -314,7 +391,8 @@ def estimate_camera_rotations(
     frames, # (N, 3, H, W) frames in [0, 1], or a `Clip` (then its masks are used, read 16 frames at a time)
     masks:Tensor|None=None, # (N, K, H, W) foreground masks to leave out of the alignment
     size:int=48, # height of the copy the alignment runs on
-    steps:int=60, # Adam steps (all neighbouring pairs are aligned at once)
+    steps:int=60, # Adam steps per pair of neighbouring frames
+    chunk:int=32, # pairs aligned at once: the memory of a step follows this, not the clip's length
 )->Tensor: # (N, 3) axis-angle rotations taking each frame's directions to the middle frame's
     "Per-frame camera rotations by aligning each frame to its neighbour on the sphere (chained from the middle)."
     from npr_lib.geometry import sample_equirect
@@ -326,19 +404,21 @@ def estimate_camera_rotations(
     small, keep = torch.cat(smalls), torch.cat(keeps)
     N = len(small)
     if N < 2: return torch.zeros(N, 3)
-
-
     d = unit_grid(size, 2*size)
     wts = latitude_weights(size)[:, None]
-    w = torch.zeros(N - 1, 3, requires_grad=True)
-    opt = torch.optim.Adam([w], lr=0.01)
-    for _ in range(steps):
-        src = torch.einsum('nij,hwj->nhwi', axis_angle_to_matrix(w), d)
-        warped = sample_equirect(small[1:], src)
-        valid = keep[:-1]*sample_equirect(keep[1:], src)
-        loss = (((warped - small[:-1])**2*valid*wts).sum((1, 2, 3))/(valid*wts).sum((1, 2, 3)).clamp_min(1)).sum()
-        opt.zero_grad(); loss.backward(); opt.step()
-    rel = torch.cat([torch.zeros(1, 3), w.detach()])
+    rel = [torch.zeros(1, 3)]
+    for a in range(0, N - 1, chunk):   # pair n moves frame n+1 onto frame n; pairs share nothing, so a chunk at a time gives the same result
+        b = min(a + chunk, N - 1)
+        w = torch.zeros(b - a, 3, requires_grad=True)
+        opt = Adam([w], lr=0.01)   # torch's single-tensor Adam, as torch.optim.Adam on a CPU: the same rotations
+        for _ in range(steps):
+            src = torch.einsum('nij,hwj->nhwi', axis_angle_to_matrix(w), d)
+            warped = sample_equirect(small[a + 1:b + 1], src)
+            valid = keep[a:b]*sample_equirect(keep[a + 1:b + 1], src)
+            loss = (((warped - small[a:b])**2*valid*wts).sum((1, 2, 3))/(valid*wts).sum((1, 2, 3)).clamp_min(1)).sum()
+            opt.zero_grad(); loss.backward(); opt.step()
+        rel.append(w.detach())
+    rel = torch.cat(rel)
     R = [torch.eye(3)]
     for n in range(1, N): R.append(axis_angle_to_matrix(rel[n]) @ R[-1])
     R = torch.stack(R)

@@ -19,8 +19,8 @@ from .progress import Timings
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'read_key_mask', 'key_masks', 'check_masks_free', 'write_numbered_masks', 'carry_key_masks',
-           'trains_flow', 'flow_gap_list', 'flow_strides', 'preprocess_clip', 'refine_masks_with_fit', 'flow_files',
-           'masks_load_hint', 'mask_files']
+           'trains_flow', 'flow_gap_list', 'flow_strides', 'flow_heights', 'preprocess_clip', 'refine_masks_with_fit',
+           'flow_files', 'masks_load_hint', 'mask_files']
 
 # %% ../nbs/07_preprocess.ipynb #0057c15f
 def _source_size(clip:Clip)->tuple[int,int]|None:
@@ -187,6 +187,13 @@ def flow_strides(
     "How sparsely each gap's flow is computed: all pairs of gap 1, about `pairs_per_gap` of each longer gap."
     return {g: 1 if g == 1 else max(1, min(g, math.ceil((n_frames - g)/pairs_per_gap))) for g in gaps}
 
+def flow_heights(
+    strides:dict[int,int], # gap → stride, from `flow_strides`
+    height:int, # rows of the training flow
+)->dict[int,int]: # gap → rows that gap's flow is computed at
+    "Rows of each gap's flow: a gap thinned in time (stride > 1, a long clip's longer gaps) is thinned in space too, at half the height."
+    return {g: height if s == 1 else max(16, height//2) for g, s in strides.items()}
+
 # %% ../nbs/07_preprocess.ipynb #21f14873
 def preprocess_clip(
     clip:Clip, # the loaded clip
@@ -217,21 +224,22 @@ def preprocess_clip(
     if use_flow:
         tcfg = get_config(config)['training']
         gaps = flow_gap_list(flow_gaps, clip.N, config)
-        strides, height = flow_strides(gaps, clip.N, tcfg['flow_pairs_per_gap']), min(clip.H, tcfg['flow_height'])
+        strides = flow_strides(gaps, clip.N, tcfg['flow_pairs_per_gap'])
+        heights = flow_heights(strides, min(clip.H, tcfg['flow_height']))
         from npr_lib.train import pack_flow
-        train_flow = []
-        with t('flow'):   # every gap but the first kept in 8 bits as it comes (the first is drawn and summarised below)
-            for g in gaps:
-                f = dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=height, progress=progress), gap=g)
-                train_flow.append(f if g == gaps[0] else pack_flow(f))
-        report['flow'] = dict(method=flow_method, seconds=round(t['flow'], 2), gaps=gaps, strides=[strides[g] for g in gaps],
-                              height=height, all_pairs=sum(len(f['starts']) for f in train_flow),
-
-                              **flow_stats(train_flow[0]))
+        from npr_lib.encodings import trim_cpu_memory
+        one = lambda g: dict(flow_for_clip(clip, method=flow_method, gap=g, stride=strides[g], height=heights[g], progress=progress), gap=g)
+        with t('flow'): first = one(gaps[0])
+        stats = flow_stats(first)   # the first gap is summarised and drawn in half precision, then kept in 8 bits like the others
         if out is not None:
-            with t('figures'):
-                report['figures'] = [str(p) for p in flow_figures(clip, train_flow[0], out/'figures')]
-        pack_flow(train_flow[0])
+            with t('figures'): report['figures'] = [str(p) for p in flow_figures(clip, first, out/'figures')]
+        train_flow = [pack_flow(first)]
+        trim_cpu_memory()   # its half-precision fields, freed, go back to the OS before the next gap's are made
+        with t('flow'):
+            for g in gaps[1:]: train_flow.append(pack_flow(one(g)))   # every other gap in 8 bits as it comes
+        trim_cpu_memory()
+        report['flow'] = dict(method=flow_method, seconds=round(t['flow'], 2), gaps=gaps, strides=[strides[g] for g in gaps],
+                              height=heights[gaps[0]], heights=[heights[g] for g in gaps], all_pairs=sum(len(f['starts']) for f in train_flow), **stats)
         report['flow']['megabytes'] = round(sum(v.nbytes for f in train_flow for v in f.values() if torch.is_tensor(v))/2**20, 1)   # as training holds it
     if propagate:
         with t('masks'):

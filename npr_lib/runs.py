@@ -15,7 +15,7 @@ from .model import LayeredAtlas, layer_names
 from .evaluate import render_clip, render_frames, eval_frames, RunningMetrics, atlas_coverage, atlas_texture, plot_training_curve
 from .files import atomic_write_text, check_writable, remove_stale_temporaries
 from .progress import progress_bar, Timings
-from .encodings import trim_cpu_memory
+from .encodings import frugal_cpu_malloc, trim_cpu_memory
 from .bake import BakeWriter
 
 
@@ -81,7 +81,7 @@ def write_run(
     mid, shown = min(chosen, key=lambda i: abs(i - clip.N//2)), None   # the frame of reconstruction.png, kept as it passes
     fps = clip.fps * len(chosen) / clip.N   # a sample's preview lasts as long as the clip
     with ExitStack() as stack:
-        vw = lambda name: stack.enter_context(VideoWriter(out/name, fps, spherical=True))
+        vw = lambda name: stack.enter_context(VideoWriter(out/name, fps, spherical=True, lookahead=False))   # four open at once: the lean encoder
         writers = dict(rgb=vw('reconstruction.mp4'), pair=vw('input_vs_reconstruction.mp4'),
                        layers=[vw(f'layer_{name}.mp4') for name in names]) if videos else None
         ckpt_dir = getattr(trainer, 'out_dir', out)   # a fit's trainer saved its checkpoint here, `render_run` read it from here
@@ -284,7 +284,7 @@ def available_memory()->int: # bytes
     except OSError: pass
     return os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')
 
-MEMORY_BASE = 0.92*2**30 # bytes every fit takes whatever the clip: Python and its libraries, a training step's activations at 16k samples (measured, bench.long_clips)
+MEMORY_BASE = 0.6*2**30 # bytes every fit takes whatever the clip: Python and its libraries, numba's runtime, a training step at 16k samples (bench.long_clips: 0.25–0.56 GiB beyond the other parts in four fits)
 MEMORY_PER_PIXEL = 400 # bytes per pixel of one frame: the frame being rendered and scored, and the x264 encoders' look-ahead of the run's videos (measured)
 
 def memory_estimate(
@@ -296,15 +296,17 @@ def memory_estimate(
     flow_gaps=None, # the flow gaps (None: the configuration's)
 )->dict: # bytes of each part and the 'peak'
     "The peak memory of fitting an `N`-frame clip of `H×2H`, by part, from the sizes of what it holds."
-    from npr_lib.preprocess import flow_gap_list, flow_strides, trains_flow
+    from npr_lib.preprocess import flow_gap_list, flow_strides, flow_heights, trains_flow
     cfg, px = get_config(config), H*2*H
     parts = dict(base=MEMORY_BASE, frame=MEMORY_PER_PIXEL*px, clip=N*px*(3 + K))   # the 8-bit clip, decoded in place
     if flow and trains_flow(cfg) and N > 1:
         gaps = flow_gap_list(flow_gaps, N, cfg)
         h = min(H, cfg['training']['flow_height'])
         parts['copy'] = N*h*2*h*3   # the frames the flow is computed on
-        per_gap = {g: len(range(0, N - g, s)) for g, s in flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap']).items()}
-        parts['flow'] = (sum(per_gap.values())*2.125 + per_gap[gaps[0]]*2.875)*2*h*2*h   # both directions, 8-bit displacements and a mask 8 pixels a byte; the first gap in half precision with a bool mask until packed
+        strides = flow_strides(gaps, N, cfg['training']['flow_pairs_per_gap'])
+        hs = flow_heights(strides, h)
+        pix = {g: len(range(0, N - g, s))*2*hs[g]**2 for g, s in strides.items()}   # flow pixels of each gap, over its pairs
+        parts['flow'] = (sum(pix.values())*2.125 + pix[gaps[0]]*2.875)*2   # both directions, 8-bit displacements and a mask 8 pixels a byte; the first gap in half precision with a bool mask until packed
     model = LayeredAtlas(N, K, cfg['model'], device='meta', backend='torch')
     parts['model'] = sum(p.numel() for p in model.parameters())*4*4   # weights, gradients, Adam's two moments
     t = cfg['training']
@@ -536,6 +538,7 @@ def run_pipeline(
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)   # what a killed run left half-written
     params['out_dir'] = str(out)
+    if dev.type == 'cpu': frugal_cpu_malloc()   # frames and other big buffers go back to the OS when freed (training tunes it its own way)
     with t('load'): video = open_clip(clip, scale=scale, frames=frames, seed=seed)
     if not fresh and (out/'checkpoint.pt').is_file() and (out/'record.json').is_file():   # resuming: the same input, and say what else changed
         from npr_lib.reproduce import read_record, changed_input, version_note

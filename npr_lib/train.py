@@ -19,8 +19,8 @@ from fastcore.basics import patch
 from .geometry import unit_grid, latitude_weights, pixel_to_unit
 from .metrics import mse_to_psnr
 from .config import get_config, resolve_device
-from .model import LayeredAtlas, get_model_config, init_object_rotations, estimate_camera_rotations
-from .encodings import tune_cpu_malloc, trim_cpu_memory
+from .model import LayeredAtlas, Adam, get_model_config, init_object_rotations, estimate_camera_rotations
+from .encodings import tune_cpu_malloc, frugal_cpu_malloc, trim_cpu_memory
 from .files import atomic_torch_save, remove_stale_temporaries   # checkpoints: written atomically; a full disk is an OSError
 from .losses import training_weights, loss_terms, weighted_loss
 warnings.filterwarnings('ignore', message=r'index_reduce\(\) is in beta')   # `Sampler.record_error`'s one-line running mean; the note says nothing a user can act on
@@ -246,14 +246,14 @@ class Trainer:
 
 # %% ../nbs/12_train.ipynb #44d65aac
 @patch
-def make_optimizer(self:Trainer)->torch.optim.Optimizer:
-    "Adam over the model's parameter groups with the configuration's learning rates, fused where supported."
+def make_optimizer(self:Trainer)->Adam:
+    "Adam over the model's parameter groups with the configuration's learning rates, fused where supported (`model.Adam`: torch's update without `torch._dynamo`)."
     o = self.config['optimizer']
     if o['otype'] != 'Adam': raise ValueError(f"config optimizer {o['otype']!r}: only 'Adam' is supported")
     groups = [dict(params=p, lr=o['learning_rate'][name], name=name) for name, p in self.model.parameter_groups().items() if p]
     kw = dict(betas=(o['beta1'], o['beta2']), eps=o['epsilon'])
-    try: return torch.optim.Adam(groups, fused=True, **kw)
-    except (RuntimeError, ValueError): return torch.optim.Adam(groups, **kw)
+    try: return Adam(groups, fused=True, **kw)
+    except RuntimeError: return Adam(groups, **kw)
 
 @patch
 @torch.no_grad()
@@ -265,6 +265,7 @@ def initialise(self:Trainer):
     if self.cfg['init_camera'] and m.layers[0].mapping.rotations is not None and clip.N > 1:
         with torch.enable_grad(): rot = estimate_camera_rotations(clip)
         m.layers[0].mapping.rotations.copy_(rot.to(self.device))
+    if self.device.type == 'cpu': trim_cpu_memory()   # the alignment's temporaries, freed, go back to the OS before training's own
 
 # %% ../nbs/12_train.ipynb #e8bfbc5e
 @patch
@@ -354,6 +355,7 @@ def state(self:Trainer)->dict:
 @patch
 def save(self:Trainer, path:str|Path|None=None)->Path:
     "Write the checkpoint atomically (default: `out_dir/checkpoint.pt`)."
+    if getattr(self, 'released', False): raise RuntimeError("Trainer: released after its fit (no optimiser state, no error map): its last checkpoint is the one `fit` wrote")
     path = Path(path) if path else self.out_dir/'checkpoint.pt'
     atomic_torch_save(self.state(), path)
     return path
@@ -389,7 +391,7 @@ def release(self:Trainer)->Trainer:
     "Free the optimiser state, gradients and flow after the last `fit`, handing the memory back to the OS; the model stays (a later `fit` refuses: resume a new trainer from the checkpoint)."
     self.optimizer.state.clear()
     self.model.zero_grad(set_to_none=True)
-    self.sampler.flow = None
+    self.sampler.flow = self.sampler.error_map = self.sampler._cdf = None   # the error map and its sums: 70 MB for 300 frames of 960×480
     self.released = True
-    if self.device.type == 'cpu': trim_cpu_memory()   # the heap `tune_cpu_malloc` kept: rendering starts from what is in use
+    if self.device.type == 'cpu': frugal_cpu_malloc(); trim_cpu_memory()   # the heap `tune_cpu_malloc` kept goes back: rendering starts from what is in use, its frames unmapped when freed
     return self

@@ -124,6 +124,7 @@ class VideoWriter:
         codec:str='libx264', # FFmpeg encoder
         spherical:bool=False, # add 360° metadata (V1 uuid + V2 st3d/sv3d) when closing
         preset:str='veryfast', # x264/x265 speed preset (ultrafast … veryslow); ignored by other encoders
+        lookahead:bool=True, # False: x264 without rate look-ahead or B-frames, 85 → 50 MB of encoder memory at 960×480 for a file ~15 % larger at the same crf
         stereo:str='mono', # stereo layout recorded in the metadata
     ):
         self.path = Path(path)
@@ -133,7 +134,7 @@ class VideoWriter:
             raise ValueError(f"{self.path}: spherical metadata is written for .mp4/.mov/.m4v only; use one of those or spherical=False")
         if spherical and stereo not in STEREO_MODES: raise ValueError(f"stereo must be one of {list(STEREO_MODES)}, got {stereo!r}")
         self.fps, self.crf, self.faststart, self.codec, self.spherical, self.stereo = fps, crf, faststart, codec, spherical, stereo
-        self.preset = preset
+        self.preset, self.lookahead = preset, lookahead
         self.count, self._c, self._s = 0, None, None
 
     def __enter__(self): return self
@@ -147,7 +148,8 @@ class VideoWriter:
         self._c = av.open(str(self._tmp), 'w', format=self.fmt, options=opts)
         self._s = self._c.add_stream(self.codec, rate=Fraction(self.fps).limit_denominator(1001))
         self._s.width, self._s.height, self._s.pix_fmt = W, H, 'yuv420p'
-        self._s.options = {'crf': str(self.crf)} | ({'preset': self.preset} if self.codec in ('libx264', 'libx265') else {})
+        self._s.options = {'crf': str(self.crf)} | ({'preset': self.preset} if self.codec in ('libx264', 'libx265') else {}) \
+                          | ({'x264-params': 'rc-lookahead=0:bframes=0'} if self.codec == 'libx264' and not self.lookahead else {})
 
     def write(self,
         frames, # float (n,3,H,W) in [0,1], uint8 (n,H,W,3), or one frame (3,H,W) / (H,W,3)
