@@ -6,7 +6,8 @@ height, `npr fit` on a ping-pong clip — the clip's frames forward then backwar
 (symbolic links in OUT/clips, nothing copied) — with a fixed step budget, each fit in its own process with a cold
 flow and decode cache (the fused hash-grid kernels come compiled from this user's cache, as for any fit after the
 first; `NPR_FUSED=0` measures the PyTorch lookup instead). It prints one Markdown table: peak resident memory (measured by the kernel for that
-process) beside `check_memory`'s estimate, the seconds of every stage from summary.json, the share of the time
+process, in GB of 10^9 bytes) beside the general bound of issue "Real videos" (1 GB + 1.5× the clip's frames and masks
+in 8 bits) and `check_memory`'s estimate, the seconds of every stage from summary.json, the share of the time
 spent outside training, and training steps per second. Run it alone, from the repository root, with
 OMP_NUM_THREADS set; the clip defaults to the shared Walking_Boy.
 
@@ -128,18 +129,20 @@ def main(argv=None):
             s = r['summary']
             st = s['stages']
             fit = s['fit']
-            rows.append(dict(name=name, frames=n, width=2*h, height=h, peak_gb=r['peak']/2**30, estimate_gb=s['memory']['peak']/2**30, peak_stage=s['memory'].get('peak_stage'),
+            rows.append(dict(name=name, frames=n, width=2*h, height=h, peak_gb=r['peak']/1e9, estimate_gb=s['memory']['peak']/1e9, peak_stage=s['memory'].get('peak_stage'),
+                             bound_gb=1 + 1.5*s['memory']['clip']/1e9,   # the issue's general bound: 1 GB + 1.5× the clip's frames and masks in 8 bits
                              clip_mb=s['memory']['clip']/2**20, flow_mb=s['memory'].get('flow', 0)/2**20,
                              stages={k: st.get(k, 0.) for k in STAGES}, total=st['total'], wall=r['wall'],
                              outside=1 - st['train']/st['total'], steps_per_s=fit['steps']/fit['train_seconds'],
                              ws_psnr=fit['ws_psnr'], rendered=fit.get('frames_scored', n),
                              render_s_per_frame=st['render']/fit.get('frames_scored', n)))
             (out/'results.json').write_text(json.dumps(rows, indent=1))
-    print(f"\n{a.steps} training steps each; peak = the process's maximum resident memory; stages in seconds\n")
-    print('| frames | size | peak GB | estimate GB | peak set in | ' + ' | '.join(STAGES) + ' | outside training | steps/s | frames rendered | render s/frame |')
-    print('|' + '---|'*(len(STAGES) + 9))
+    print(f"\n{a.steps} training steps each; peak = the process's maximum resident memory, in GB of 10^9 bytes; bound = 1 GB + 1.5× the clip's "
+          "frames and masks in 8 bits; stages in seconds\n")
+    print('| frames | size | peak GB | bound GB | estimate GB | peak set in | ' + ' | '.join(STAGES) + ' | outside training | steps/s | frames rendered | render s/frame |')
+    print('|' + '---|'*(len(STAGES) + 10))
     for r in rows:
-        print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.2f} | {r['estimate_gb']:.2f} | {r['peak_stage']} | "
+        print(f"| {r['frames']} | {r['width']}×{r['height']} | {r['peak_gb']:.3f} | {r['bound_gb']:.3f} | {r['estimate_gb']:.2f} | {r['peak_stage']} | "
               + ' | '.join(f"{r['stages'][k]:.0f}" for k in STAGES)
               + f" | {100*r['outside']:.0f} % ({r['total'] - r['stages']['train']:.0f} s) | {r['steps_per_s']:.2f} | {r['rendered']} | {r['render_s_per_frame']:.2f} |")
 

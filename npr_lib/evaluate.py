@@ -42,13 +42,13 @@ def render_frames(
     grid = unit_grid(H, W, dev).reshape(-1, 3)
     keys = ['rgb', 'rgb_plain', 'alpha'] + (['layer_rgb', 'weights', 'uv', 'shading'] if layers else [])
     for f in frames:
-        out = chunked(lambda v: {key: o for key, o in model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual).items()
-                                 if key in keys}, grid, chunk=chunk, out_device='cpu')
-        res = {}
-        for key in keys:
-            x = out[key].reshape(H, W, *out[key].shape[1:])
-            res[key] = x.permute(*range(2, x.dim()), 0, 1).contiguous()
-        yield f, res
+        res = None   # each output written in its final (..., H·W) layout as the chunks come: no list of pieces, no concatenated and permuted copies
+        for s in range(0, H*W, chunk):
+            v = grid[s:s + chunk]
+            out = model(v, torch.full((len(v),), f, device=dev, dtype=torch.long), residual=residual)
+            if res is None: res = {key: torch.empty(*out[key].shape[1:], H*W, dtype=out[key].dtype) for key in keys}
+            for key in keys: res[key][..., s:s + len(v)] = out[key].movedim(0, -1).cpu()
+        yield f, {key: x.view(*x.shape[:-1], H, W) for key, x in res.items()}
 
 @delegates(render_frames)
 def render_clip(

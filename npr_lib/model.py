@@ -281,7 +281,7 @@ def layer_index(
     if m and 1 <= int(m.group(1)) < len(names): return int(m.group(1))
     raise ValueError(f"layer {layer!r}: no such layer; {choices}")
 
-# %% ../nbs/10_model.ipynb #5e40379e
+# %% ../nbs/10_model.ipynb #984e4d3d
 class Adam:
     "Adam by torch's functional `adam` (fused kernel where it applies): `torch.optim.Adam`'s updates and `state_dict`, without importing `torch._dynamo`."
     def __init__(self,
@@ -307,7 +307,7 @@ class Adam:
                     if set_to_none: p.grad = None
                     else: p.grad.zero_()
 
-# %% ../nbs/10_model.ipynb #853103a4
+# %% ../nbs/10_model.ipynb #26d48fb9
 def _adam_kwargs()->set:
     import inspect
     from torch.optim.adam import adam
