@@ -7,7 +7,7 @@ Docs: https://npr-lib.github.io/npr_lib/model.html.md"""
 
 # %% ../nbs/10_model.ipynb #62dd7cb0
 from __future__ import annotations
-import copy, math, re
+import copy, functools, math, re
 import numpy as np
 import torch
 import torch.nn as nn
@@ -308,7 +308,8 @@ class Adam:
                     else: p.grad.zero_()
 
 # %% ../nbs/10_model.ipynb #26d48fb9
-def _adam_kwargs()->set:
+@functools.lru_cache(maxsize=None)
+def _adam_kwargs()->set:   # the keywords this torch's functional adam takes, read once
     import inspect
     from torch.optim.adam import adam
     return set(inspect.signature(adam).parameters)
