@@ -15,7 +15,7 @@ Variants (settings over `fast`; the first named is the reference the others are 
   default before error-driven sampling);
 - `error`: half of every batch drawn from the error map, every layer everywhere (`layer_cull=0`: the default before
   layer culling);
-- `cull`: the default now: `error` with each layer run only where its composite weight reaches 1e-3
+- `cull`: the default before the learning-rate schedule: `error` with each layer run only where its composite weight reaches 1e-3
   (`training.layer_cull=1e-3`, see "Layers only where they are seen" in nbs/10_model.ipynb);
 - the settings tried against `error` and not kept, each as it was measured, every layer everywhere (see "Error-driven sampling, measured" in nbs/12_train.ipynb):
   `share75` (three quarters of the batch from the error map), `tile2` (2×2-pixel error tiles), `residual03`
@@ -31,6 +31,9 @@ Variants (settings over `fast`; the first named is the reference the others are 
 - `batch15_cull`: the default with 2^15 samples a step instead of 2^14;
 - `unfused`: the default with the hash grids looked up by PyTorch operations (as with `NPR_FUSED=0`, or without numba),
   not by the fused CPU kernels (nbs/08_encodings.ipynb, "A fused CPU lookup") — `fast` as it ran before them.
+- `decay`: the default now: `cull` with the learning rates falling over the second half of the budget to a tenth
+  (`optimizer.decay_start=0.5`, `decay_final=0.1`, see "The learning rates follow the budget" in nbs/12_train.ipynb).
+  Every variant above was measured before that schedule, with constant rates, and runs so here.
 
 Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
 texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
@@ -48,7 +51,7 @@ from npr_lib.preprocess import preprocess_clip
 from npr_lib.runs import fit_clip, load_model
 from npr_lib.evaluate import render_frames
 from npr_lib.files import atomic_write_text, atomic_write_bytes
-from npr_lib.config import get_config
+from npr_lib.config import get_config, merge_config
 
 SHARED = ('Walking_Boy', 'Classroom', 'Tram', 'Elephant')
 def _before_cull(**over)->dict:   # a setting measured before layer culling became the default, as it was measured
@@ -65,6 +68,8 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'residual015': dict(loss=dict(residual=0.15)),
             'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4)))), 'unfused': {},
             'batch15_cull': dict(training=dict(batch_size=2**15))}
+VARIANTS = {name: merge_config(over, dict(optimizer=dict(decay_final=1.))) for name, over in VARIANTS.items()}   # as measured: constant rates
+VARIANTS['decay'] = {}
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 

@@ -56,7 +56,10 @@ _TRAINING = dict(
     deterministic=False, # GPU: PyTorch's deterministic algorithms where they exist (the hash grids' scatter-adds have none); a CPU fit with one thread is deterministic anyway
 )
 
-_ADAM = dict(otype='Adam', learning_rate=dict(grids=1e-2, networks=2e-3, rotations=2e-3), beta1=0.9, beta2=0.99, epsilon=1e-15)
+_ADAM = dict(otype='Adam', learning_rate=dict(grids=1e-2, networks=2e-3, rotations=2e-3), beta1=0.9, beta2=0.99, epsilon=1e-15,
+             decay_start=0.5, # share of the budget (steps or minutes) trained at the learning rates above; then they decay
+             decay_final=0.1, # the rates at the end of the budget, as a share of those above, reached geometrically (1: constant)
+            )
 
 CONFIGS = {
     'fast': dict(name='fast', model=FAST,
@@ -68,7 +71,7 @@ CONFIGS = {
                       loss=dict(rgb=1.0, latitude_weighted=False, rigidity=0.1, rigidity_eps=0.01, unit_sphere=10.0,
                                 alpha_bootstrap=10.0, alpha_bootstrap_final=10.0, alpha_anneal_steps=0,
                                 sparsity=0.005, cycle=1.0, residual=0.0, flow=0.0, alpha_flow=0.0),
-                      optimizer=_ADAM, training=dict(_TRAINING, error_sampling=0., layer_cull=0.), backend='auto', precision='auto'),   # the paper samples uniformly, every layer everywhere
+                      optimizer=dict(_ADAM, decay_final=1.), training=dict(_TRAINING, error_sampling=0., layer_cull=0.), backend='auto', precision='auto'),   # the paper: constant rates, uniform samples, every layer everywhere
 }
 
 # `fast` with smaller hash tables and fewer levels reaching the same finest resolutions: 8× fewer parameters
@@ -115,6 +118,10 @@ def get_config(
     cfg = merge_config(base, overrides)
     if cfg['backend'] not in ('auto', 'torch', 'tcnn'): raise ValueError(f"config: backend {cfg['backend']!r}; choose from ['auto', 'tcnn', 'torch']")
     if cfg['precision'] not in ('auto', 'fp32', 'bf16'): raise ValueError(f"config: precision {cfg['precision']!r}; choose from ['auto', 'bf16', 'fp32']")
+    o = cfg['optimizer']
+    if not (0 <= o['decay_start'] < 1 and 0 < o['decay_final'] <= 1):
+        raise ValueError(f"config: optimizer decay_start={o['decay_start']}, decay_final={o['decay_final']}; decay_start is a share of the budget in [0, 1), "
+                         "decay_final a share of the rates in (0, 1] (1: constant rates)")
     cfg['model'] = dict(cfg['model'], name=cfg['name'])
     return cfg
 

@@ -239,6 +239,7 @@ class Trainer:
         self.model = LayeredAtlas(clip.N, clip.K, self.config['model'], device=dev, backend=self.config['backend'],
                                   precision=self.config['precision'])
         self.step, self.elapsed, self.history = 0, 0.0, []
+        self.budget = None   # (steps, seconds) of the `fit` in progress, either None: the learning rates follow it
         self.optimizer = self.make_optimizer()
         self._clip = clip
 
@@ -274,6 +275,8 @@ def train_step(self:Trainer,
 )->dict: # loss terms, 'loss' and the batch 'psnr'
     "One optimisation step."
     w = training_weights(self.weights, self.step)
+    self.lr_share = s = self.learning_rate_share()
+    for g in self.optimizer.param_groups: g['lr'] = self.config['optimizer']['learning_rate'][g['name']]*s
     batch = self.sampler.draw()
     cull = self.cfg['layer_cull'] if self.device.type == 'cpu' else 0.   # on a GPU the whole batch costs no more, and picking rows would wait for the host
     terms = loss_terms(self.model, batch, w, w['latitude_weighted'] and not self.cfg['sphere_uniform'], cull)
@@ -302,6 +305,7 @@ def fit(self:Trainer,
     if self.step == 0 and self.elapsed == 0: self.initialise()
     if self.device.type == 'cpu': tune_cpu_malloc()   # after the initialisation's one-off temporaries (in a tuned heap they scatter: +1.1 GB on a long clip)
     budget_s = None if minutes is None else 60*minutes
+    self.budget = (steps, budget_s)
     done = lambda: (steps is not None and self.step >= steps) or (budget_s is not None and self.elapsed >= budget_s)
     total = steps if steps is not None else int(budget_s)
     bar = progress_bar(total=total, initial=min(self.step if steps is not None else int(self.elapsed), total),
@@ -316,7 +320,7 @@ def fit(self:Trainer,
             if self.device.type == 'cuda' and self.step % 10 == 0: torch.cuda.synchronize(self.device)   # count finished work, now and then
             self.elapsed += time.perf_counter() - t0
             if self.step % log_every == 0 or self.step == 1:
-                self.history.append(dict(step=self.step, seconds=self.elapsed, **{k: v.item() for k, v in res.items()}))
+                self.history.append(dict(step=self.step, seconds=self.elapsed, lr_share=self.lr_share, **{k: v.item() for k, v in res.items()}))
             bar.update(1 if steps is not None else min(int(self.elapsed) - bar.n, total - bar.n))
             if progress and self.step % 10 == 0: bar.set_postfix(loss=f"{res['loss'].item():.4f}", psnr=f"{res['psnr'].item():.2f}")
             if self.out_dir and time.perf_counter() - last_ckpt > 60*self.cfg['checkpoint_minutes']:
@@ -344,6 +348,16 @@ def _deferred_interrupts(
     try: yield stop
     finally:
         for s, h in old.items(): signal.signal(s, h)
+
+# %% ../nbs/12_train.ipynb #f7f7045f
+@patch
+def learning_rate_share(self:Trainer)->float: # the share of the configured learning rates for the next step, in (0, 1]
+    "1 for the first `decay_start` of the `fit`'s budget (steps or minutes, whichever is further along), then geometrically down to `decay_final` at its end."
+    o = self.config['optimizer']
+    if self.budget is None or o['decay_final'] == 1: return 1.
+    steps, seconds = self.budget
+    done = max(self.step/steps if steps else 0., self.elapsed/seconds if seconds else 0.)
+    return o['decay_final']**min(1., max(0., (done - o['decay_start'])/(1 - o['decay_start'])))
 
 # %% ../nbs/12_train.ipynb #87c5fcc9
 @patch
