@@ -349,7 +349,7 @@ def _deferred_interrupts(
     finally:
         for s, h in old.items(): signal.signal(s, h)
 
-# %% ../nbs/12_train.ipynb #f7f7045f
+# %% ../nbs/12_train.ipynb #5dafea0d
 @patch
 def learning_rate_share(self:Trainer)->float: # the share of the configured learning rates for the next step, in (0, 1]
     "1 for the first `decay_start` of the `fit`'s budget (steps or minutes, whichever is further along), then geometrically down to `decay_final` at its end."
