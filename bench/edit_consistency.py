@@ -23,6 +23,7 @@ Three yardsticks, because each has a blind spot:
 Two more edits check the sphere: one straddling the ±180° seam and one near the north pole, reported as the
 worst `seam_ratio` over frames (about 1 or below: no visible seam).
 
+Two runs of one clip (before and after a change) are reported apart, as <clip>_<run folder>.
 Writes OUT/edit_consistency.json, prints Markdown tables, and with --pictures saves a small before/after JPEG
 of the middle frame per clip.
 """
@@ -234,9 +235,10 @@ if __name__ == '__main__':
     a = ap.parse_args()
     gaps = [int(g) for g in a.gaps.split(',')]
     results = {}
-    for run in a.runs:
+    names = [read_run(run).get('name') or Path(run).name for run in a.runs]
+    for run, name in zip(a.runs, names):
+        if names.count(name) > 1: name = f"{name}_{Path(run).name}"   # two fits of one clip (before/after a change): one result each
         model, clip = load_model(run), open_run_clip(run)
-        name = read_run(run).get('name', clip.name)
         if a.sphere_only:
             results[name] = dict(clip=name, run=str(run), sphere=seam_and_pole(model, clip, a.size))
             print(name, json.dumps(results[name]['sphere']), flush=True)
