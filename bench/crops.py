@@ -9,9 +9,8 @@ on the shared clips". Renders one frame per run; trains nothing.
 """
 import argparse, json
 from pathlib import Path
-from npr_lib.runs import open_run_clip, load_model, read_run
-from npr_lib.evaluate import render_frames
-from bench.quality import detail_window, crops_figure
+from npr_lib.runs import open_run_clip, read_run
+from bench.quality import detail_crops, run_crop, crops_figure
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[2])
@@ -27,15 +26,12 @@ def main(argv=None):
     rows = []
     for runs in groups.values():
         clip = open_run_clip(runs[0][0])
-        mid, ch = clip.N//2, min(96, clip.H//2)
-        y, x = detail_window(clip.frame(mid), ch, 2*ch)
-        crop = lambda im: im.float()[:, y:y + ch, x:x + 2*ch].permute(1, 2, 0).numpy()
-        ims = [(f'{clip.W}×{clip.H} frame', crop(clip.frame(mid)))]
+        mid, crop, frame_crop = detail_crops(clip)
+        ims = [(f'{clip.W}×{clip.H} frame', frame_crop)]
         for r, lab in runs:
             mp = Path(r)/'metrics.json'
             m = json.loads(mp.read_text()) if mp.exists() else {}
-            _, rr = next(render_frames(load_model(r), clip.H, clip.W, frames=[mid]))
-            ims.append((lab + (f" {m['ws_psnr']:.2f} dB" if 'ws_psnr' in m else ''), crop(rr['rgb'].clamp(0, 1))))
+            ims.append((lab + (f" {m['ws_psnr']:.2f} dB" if 'ws_psnr' in m else ''), run_crop(r, clip, mid, crop)))
         rows.append((clip.name, ims))
     crops_figure(rows, Path(a.out))
     print(f"wrote {a.out}")

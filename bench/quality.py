@@ -106,6 +106,19 @@ def detail_window(frame:torch.Tensor, h:int=96, w:int=192)->tuple[int,int]:
     return (y0 + i//s.shape[1])*8, (i % s.shape[1])*8
 
 
+def detail_crops(clip)->tuple:
+    "For a clip: (the middle frame's index, a function cropping a (3,H,W) image to its detail window, the frame's crop)."
+    mid, ch = clip.N//2, min(96, clip.H//2)
+    y, x = detail_window(clip.frame(mid), ch, 2*ch)
+    crop = lambda im: im.float()[:, y:y + ch, x:x + 2*ch].permute(1, 2, 0).numpy()
+    return mid, crop, crop(clip.frame(mid))
+
+def run_crop(run_dir, clip, mid:int, crop):
+    "A fitted run's rendering of frame `mid`, cropped."
+    _, rr = next(render_frames(load_model(run_dir), clip.H, clip.W, frames=[mid]))
+    return crop(rr['rgb'].clamp(0, 1))
+
+
 def crops_figure(rows:list, path:Path):
     "One JPEG: per clip, the frame's crop then each variant's."
     import matplotlib; matplotlib.use('Agg')
@@ -144,11 +157,8 @@ if __name__ == '__main__':
         with unpacked_flow() if HALF_FLOW & set(variants) else nullcontext():
             clip, flows, _ = preprocess_clip(clip, None, progress=False)
         res = dict(clip=clip.name, frames=clip.N, height=clip.H, width=clip.W, preprocess_seconds=round(time.perf_counter() - t0, 1))
-        mid = clip.N//2
-        ch = min(96, clip.H//2)
-        y, x = detail_window(clip.frame(mid), ch, 2*ch)
-        crop = lambda im: im.float()[:, y:y + ch, x:x + 2*ch].permute(1, 2, 0).numpy()
-        ims = [('frame', crop(clip.frame(mid)))]
+        mid, crop, frame_crop = detail_crops(clip)
+        ims = [('frame', frame_crop)]
         for v in variants:
             d = out/clip.name/v
             source = dict(clip=str(Path(path).resolve()) if path != 'synthetic' else 'synthetic', scale=a.scale)
@@ -158,8 +168,7 @@ if __name__ == '__main__':
                               ws_psnr_no_residual=m.get('ws_psnr_no_residual'), psnr=m['psnr'], alpha_iou=m.get('alpha_iou'), run_dir=str(d))
             print(f"  {v:8s} {r['steps']:6d} steps {r['steps_per_s']:5.2f}/s  WS-PSNR {r['ws_psnr']:6.2f} dB  "
                   f"(no residual {r['ws_psnr_no_residual']:.2f})  IoU {r['alpha_iou'] or 0:.3f}", flush=True)
-            _, rr = next(render_frames(load_model(d), clip.H, clip.W, frames=[mid]))
-            ims.append((f"{v} {r['ws_psnr']:.2f} dB", crop(rr['rgb'].clamp(0, 1))))
+            ims.append((f"{v} {r['ws_psnr']:.2f} dB", run_crop(d, clip, mid, crop)))
         del flows
         results[clip.name] = res
         rows.append((clip.name, ims))
