@@ -23,7 +23,8 @@ Three yardsticks, because each has a blind spot:
 Two more edits check the sphere: one straddling the ±180° seam and one near the north pole, reported as the
 worst `seam_ratio` over frames (about 1 or below: no visible seam).
 
-Two runs of one clip (before and after a change) are reported apart, as <clip>_<run folder>.
+Two runs of one clip (before and after a change) are reported apart, as <clip>_<run folder>, and
+<clip>_<run folder>_<W>x<H> where the folders share a name too.
 Writes OUT/edit_consistency.json, prints Markdown tables, and with --pictures saves a small before/after JPEG
 of the middle frame per clip.
 """
@@ -221,6 +222,13 @@ def drifts(model, clip, tracks, flow1):
     naive = drift_by_gap(track_drift(flow_source(flow1['backward'], tracks), tracks, H, W), tracks)
     return {g: dict(atlas=atlas[g]['median'], naive=naive[g]['median'], tracks=atlas[g]['tracks']) for g in atlas}
 
+def run_labels(runs:list)->list[str]:
+    "One label per run: its clip's name, with the run folder added, then its size, while two runs would share a label."
+    infos = [read_run(r) for r in runs]
+    labels = [i.get('name') or Path(r).name for r, i in zip(runs, infos)]
+    for extra in (lambda r, i: Path(r).name, lambda r, i: f"{i.get('width')}x{i.get('height')}"):
+        labels = [f"{l}_{extra(r, i)}" if labels.count(l) > 1 else l for l, r, i in zip(labels, runs, infos)]
+    return [f"{l}_{n}" if labels.count(l) > 1 else l for n, l in enumerate(labels)]   # the same run twice
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -235,9 +243,7 @@ if __name__ == '__main__':
     a = ap.parse_args()
     gaps = [int(g) for g in a.gaps.split(',')]
     results = {}
-    names = [read_run(run).get('name') or Path(run).name for run in a.runs]
-    for run, name in zip(a.runs, names):
-        if names.count(name) > 1: name = f"{name}_{Path(run).name}"   # two fits of one clip (before/after a change): one result each
+    for run, name in zip(a.runs, run_labels(a.runs)):
         model, clip = load_model(run), open_run_clip(run)
         if a.sphere_only:
             results[name] = dict(clip=name, run=str(run), sphere=seam_and_pole(model, clip, a.size))

@@ -33,7 +33,10 @@ Variants (settings over `fast`; the first named is the reference the others are 
   not by the fused CPU kernels (nbs/08_encodings.ipynb, "A fused CPU lookup") — `fast` as it ran before them.
 - `decay`: the default now: `cull` with the learning rates falling over the second half of the budget to a tenth
   (`optimizer.decay_start=0.5`, `decay_final=0.1`, see "The learning rates follow the budget" in nbs/12_train.ipynb).
-  Every variant above was measured before that schedule, with constant rates, and runs so here.
+  Every variant above was measured before that schedule, with constant rates, and runs so here;
+- `penalty02`: the default now: `decay` with the lighting residual's penalty 0.2 instead of 0.1 (`loss.residual`, see
+  nbs/11_losses.ipynb). Every variant above was measured with 0.1 (or the penalty it names) and runs so here;
+- `penalty03`, `penalty05`: the same with the penalty 0.3 or 0.5 (tried for it, not kept).
 
 Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
 texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
@@ -68,8 +71,11 @@ VARIANTS = {'uniform': _before_cull(training=dict(error_sampling=0.)), 'error': 
             'residual015': dict(loss=dict(residual=0.15)),
             'residual_coarse': dict(model=dict(residual=dict(encoding=dict(n_levels=4)))), 'unfused': {},
             'batch15_cull': dict(training=dict(batch_size=2**15))}
-VARIANTS = {name: merge_config(over, dict(optimizer=dict(decay_final=1.))) for name, over in VARIANTS.items()}   # as measured: constant rates
-VARIANTS['decay'] = {}
+VARIANTS = {name: merge_config(dict(loss=dict(residual=0.1)), merge_config(over, dict(optimizer=dict(decay_final=1.))))
+            for name, over in VARIANTS.items()}   # as measured: constant rates, the residual's penalty 0.1 unless the variant sets it
+VARIANTS['decay'] = dict(loss=dict(residual=0.1))
+VARIANTS['penalty02'] = {}
+VARIANTS.update(penalty03=dict(loss=dict(residual=0.3)), penalty05=dict(loss=dict(residual=0.5)))
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 

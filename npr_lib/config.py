@@ -65,7 +65,7 @@ CONFIGS = {
     'fast': dict(name='fast', model=FAST,
                  loss=dict(rgb=1.0, latitude_weighted=False, rigidity=1e-3, rigidity_eps=0.01, unit_sphere=0.0,
                            alpha_bootstrap=0.05, alpha_bootstrap_final=0.005, alpha_anneal_steps=1500,
-                           sparsity=1e-3, cycle=0.1, residual=0.1, flow=1.0, alpha_flow=0.05),
+                           sparsity=1e-3, cycle=0.1, residual=0.2, flow=1.0, alpha_flow=0.05),
                  optimizer=_ADAM, training=_TRAINING, backend='auto', precision='auto'),
     'npr_paper': dict(name='npr_paper', model=NPR_PAPER,
                       loss=dict(rgb=1.0, latitude_weighted=False, rigidity=0.1, rigidity_eps=0.01, unit_sphere=10.0,
