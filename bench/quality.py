@@ -31,7 +31,7 @@ Variants (settings over `fast`; the first named is the reference the others are 
 - `batch15_cull`: the default with 2^15 samples a step instead of 2^14;
 - `unfused`: the default with the hash grids looked up by PyTorch operations (as with `NPR_FUSED=0`, or without numba),
   not by the fused CPU kernels (nbs/08_encodings.ipynb, "A fused CPU lookup") — `fast` as it ran before them.
-- `decay`: the default now: `cull` with the learning rates falling over the second half of the budget to a tenth
+- `decay`: the default before the residual's penalty 0.2: `cull` with the learning rates falling over the second half of the budget to a tenth
   (`optimizer.decay_start=0.5`, `decay_final=0.1`, see "The learning rates follow the budget" in nbs/12_train.ipynb).
   Every variant above was measured before that schedule, with constant rates, and runs so here;
 - `penalty02`: the default now: `decay` with the lighting residual's penalty 0.2 instead of 0.1 (`loss.residual`, see

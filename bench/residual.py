@@ -13,7 +13,9 @@ import numpy as np, torch
 from npr_lib.runs import open_run_clip, load_model
 from npr_lib.evaluate import render_frames
 from npr_lib.metrics import ws_psnr
-from npr_lib.files import atomic_write_bytes
+from bench.quality import crops_figure
+
+TITLES = ['frame', 'background residual (grey = 1, ±10 %)', '|error| without residual ×4', '|error| with residual ×4']
 
 def residual_parts(o:dict)->dict:
     "From `render_frames(..., layers=True)` output: the composite with every residual, none, the background's only, the foregrounds' only (3,H,W)."
@@ -43,21 +45,11 @@ def main(argv=None):
             if f in show:
                 gain = ((o['shading'][0] - 1)*5 + 0.5).clamp(0, 1)
                 err = [((parts[k] - gt).abs()*4).clamp(0, 1) for k in ('none', 'residual')]
-                rows.append((f'{Path(r).name}, frame {f + 1}', [gt, gain] + err))
+                ims = [gt, gain] + err
+                rows.append((f'{Path(r).name}, frame {f + 1}', [(t, im.permute(1, 2, 0).numpy()) for t, im in zip(TITLES, ims)]))
         table[str(r)] = {k: round(float(np.mean(v)), 2) for k, v in scores.items()}
         print(r, '  '.join(f'{k} {v:.2f}' for k, v in table[str(r)].items()), flush=True)
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt, io
-    titles = ['frame', 'background residual (grey = 1, ±10 %)', '|error| without residual ×4', '|error| with residual ×4']
-    fig, ax = plt.subplots(len(rows), 4, figsize=(16, 2.2*len(rows)), squeeze=False)
-    for i, (name, ims) in enumerate(rows):
-        for j, im in enumerate(ims):
-            ax[i, j].imshow(im.permute(1, 2, 0).numpy()); ax[i, j].set_xticks([]); ax[i, j].set_yticks([])
-            if i == 0: ax[i, j].set_title(titles[j], fontsize=9)
-        ax[i, 0].set_ylabel(name, fontsize=8)
-    fig.tight_layout(); buf = io.BytesIO(); fig.savefig(buf, format='jpg', dpi=80); plt.close(fig)
-    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out, buf.getvalue())
+    crops_figure(rows, Path(a.out))
     print(json.dumps(table, indent=1)); print('wrote', out)
 
 if __name__ == '__main__': main()
