@@ -76,6 +76,7 @@ VARIANTS = {name: merge_config(dict(loss=dict(residual=0.1)), merge_config(over,
 VARIANTS['decay'] = dict(loss=dict(residual=0.1))
 VARIANTS['penalty02'] = {}
 VARIANTS.update(penalty03=dict(loss=dict(residual=0.3)), penalty05=dict(loss=dict(residual=0.5)))
+VARIANTS['aux125'] = dict(training=dict(aux_fraction=0.125))   # the regularisers (rigidity, cycle, flow) on an eighth of the batch, not a quarter
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 

@@ -17,10 +17,10 @@ from fastcore.basics import patch
 from .files import atomic_write_text, default_cache_dir
 
 # %% auto #0
-__all__ = ['KERNEL_VERSION', 'HASHGRID_CONFIG', 'tune_cpu_malloc', 'frugal_cpu_malloc', 'trim_cpu_memory', 'GridLevels',
-           'grid_levels', 'HashGrid', 'fused_available', 'Frequency', 'tcnn_available', 'TcnnModule', 'Identity',
-           'resolve_backend', 'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding', 'get_activation',
-           'MLP', 'make_network']
+__all__ = ['KERNEL_VERSION', 'KERNEL_CHUNK', 'HASHGRID_CONFIG', 'tune_cpu_malloc', 'frugal_cpu_malloc', 'trim_cpu_memory',
+           'GridLevels', 'grid_levels', 'HashGrid', 'fused_available', 'Frequency', 'tcnn_available', 'TcnnModule',
+           'Identity', 'resolve_backend', 'make_encoding', 'BoxEncoding', 'SphereEncoding', 'SpaceTimeEncoding',
+           'get_activation', 'MLP', 'make_network']
 
 # %% ../nbs/08_encodings.ipynb #0b6125e4
 def _libc():
@@ -249,7 +249,7 @@ def _lookup_mode(grid:HashGrid, x:Tensor)->str:
 def _encode(grid:HashGrid, x:Tensor)->Tensor:
     "Encode a flat batch `x` (B, d)."
     mode = _lookup_mode(grid, x)
-    if mode == "fused": return _FusedLookup.apply(grid.params, x, grid)
+    if mode == "fused": return _FusedLookup.apply(grid.params, x, grid, x.requires_grad and torch.is_grad_enabled())   # the Jacobian only for a backward to x
     return _encode_torch(grid, x, grid.params, mode)
 
 @patch
@@ -265,55 +265,68 @@ def forward(self:HashGrid,
     return out.view(*lead, self.n_output_dims)
 
 # %% ../nbs/08_encodings.ipynb #4318dafa
-KERNEL_VERSION = 2   # bump when the generated source changes meaning (the cache files carry it in their name)
+KERNEL_VERSION = 3   # bump when the generated source changes meaning (the cache files carry it in their name)
+KERNEL_CHUNK = 64    # points whose corners the forward finds before it reads any of their rows
 
 def _kernel_source(
     d:int, # input dimension, 1…4
     F:int, # features per level
     backward:bool, # the backward kernel (else the forward)
+    chunk:int=KERNEL_CHUNK, # the forward's points per chunk
 )->str: # Python source defining `kernel(...)`, to be compiled by numba
     "Source of a fused hash-grid lookup for `d` inputs and `F` features, all 2^d corners written out; it does jobs `first` to `last - 1`."
     C, lines = 1 << d, []
     def emit(indent, *ls): lines.extend(" " * indent + l for l in ls)
-    def corners(i):   # cell, weights and index parts of each axis, then each corner's weight w{c} and row r{c}
+    def axes(i):   # each axis's cell, interpolation factors u{a}_0/1 and index parts h{a}_0/1 for point b
         for a in range(d):
             emit(i, f"v = x[b, {a}]", "v = zero if not v >= zero else (one if v > one else v)",   # clamp to [0, 1]; NaN → 0
                  f"p = v * s{a} + half", "q = math.floor(p)", f"f{a} = p - q", f"c{a} = np.int64(q)",
                  f"u{a}_0 = one - f{a}", f"u{a}_1 = f{a}",
                  f"h{a}_0 = c{a} * st{a} if dense else (c{a} * {_PRIMES[a]}) & mask",
                  f"h{a}_1 = (c{a} + 1) * st{a} if dense else ((c{a} + 1) * {_PRIMES[a]}) & mask")
-        for c in range(C):
-            bit = [(c >> a) & 1 for a in range(d)]
-            w = f"u0_{bit[0]}"
-            for a in range(1, d): w = f"({w}) * u{a}_{bit[a]}"   # the PyTorch lookup's order of products
-            emit(i, f"w{c} = {w}",
-                 f"r{c} = " + " + ".join(f"h{a}_{bit[a]}" for a in range(d)) + " if dense else " + " ^ ".join(f"h{a}_{bit[a]}" for a in range(d)),
-                 f"r{c} = off + (r{c} - size if dense and r{c} >= size else r{c})")
-    head = ["L = scales.shape[0]", "half = scales.dtype.type(0.5); one = scales.dtype.type(1); zero = scales.dtype.type(0)"]
+    def corner(c):   # corner c's weight (the PyTorch lookup's order of products) and its row within the level
+        bit = [(c >> a) & 1 for a in range(d)]
+        w = f"u0_{bit[0]}"
+        for a in range(1, d): w = f"({w}) * u{a}_{bit[a]}"
+        return w, " + ".join(f"h{a}_{bit[a]}" for a in range(d)) + " if dense else " + " ^ ".join(f"h{a}_{bit[a]}" for a in range(d))
+    head = "half = scales.dtype.type(0.5); one = scales.dtype.type(1); zero = scales.dtype.type(0)"
     level = ["off = offsets[l]; size = sizes[l]; dense = is_dense[l]"] + [f"s{a} = scales[l, {a}]; st{a} = strides[l, {a}]" for a in range(d)]
     if not backward:
-        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, out, block, first, last):")
-        emit(4, *head, "B = x.shape[0]; n_blocks = (B + block - 1) // block")
+        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, out, jac, want_jac, block, first, last):")
+        emit(4, head, "B = x.shape[0]; n_blocks = (B + block - 1) // block",
+             f"R = np.empty(({chunk}, {C}), np.int64); W = np.empty(({chunk}, {C}), np.float64); U = np.empty(({chunk}, {2*d}), np.float64)")
         emit(4, "for job in range(first, last):   # a job is a level and a block of points")
-        emit(8, "l = job // n_blocks; b0 = (job % n_blocks) * block", *level)
-        emit(8, "for b in range(b0, min(B, b0 + block)):")
-        corners(12)
-        for f in range(F): emit(12, f"out[b, l * {F} + {f}] = " + " + ".join(f"w{c} * table[r{c}, {f}]" for c in range(C)))
+        emit(8, "l = job // n_blocks; b0 = (job % n_blocks) * block; b1 = min(B, b0 + block)", *level)
+        emit(8, f"for k in range(b0, b1, {chunk}):   # a chunk: first every corner's row and weight, then the reads, many in flight at once")
+        emit(12, f"n = min({chunk}, b1 - k)", "for j in range(n):", "    b = k + j")
+        axes(16)
+        emit(16, *(f"U[j, {2*a}] = u{a}_0; U[j, {2*a + 1}] = u{a}_1" for a in range(d)))
+        for c in range(C):
+            w, r = corner(c)
+            emit(16, f"W[j, {c}] = {w}", f"r = {r}", f"R[j, {c}] = off + (r - size if dense and r >= size else r)")
+        emit(12, "for j in range(n):", "    b = k + j")
+        emit(16, *(f"r{c} = R[j, {c}]; w{c} = W[j, {c}]" for c in range(C)), *(f"t{c}_{f} = table[r{c}, {f}]" for c in range(C) for f in range(F)))
+        for f in range(F): emit(16, f"out[b, l * {F} + {f}] = " + " + ".join(f"w{c} * t{c}_{f}" for c in range(C)))
+        emit(16, "if want_jac:   # ∂out/∂x_a: the other axes' blend of the differences across the cell along a, times the level's scale")
+        emit(20, *(f"u{a}_0 = U[j, {2*a}]; u{a}_1 = U[j, {2*a + 1}]" for a in range(d)))
+        for a in range(d):
+            pairs = [c for c in range(C) if not (c >> a) & 1]
+            emit(20, f"v = x[b, {a}]", "if v >= zero and v <= one:")   # clamped outside [0, 1]: no gradient there
+            emit(24, *(f"m{c} = s{a}" + "".join(f" * u{j}_{(c >> j) & 1}" for j in range(d) if j != a) for c in pairs))
+            emit(24, *(f"jac[b, l * {F} + {f}, {a}] = " + " + ".join(f"m{c} * (t{c | 1 << a}_{f} - t{c}_{f})" for c in pairs) for f in range(F)))
+            emit(20, "else:", *(f"    jac[b, l * {F} + {f}, {a}] = zero" for f in range(F)))
     else:
-        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, grad, grad_table, grad_x, want_x, first, last):")
-        emit(4, *head, "B = x.shape[0]")
+        emit(0, "def kernel(table, x, scales, offsets, sizes, strides, is_dense, mask, grad, grad_table, first, last):")
+        emit(4, head, "B = x.shape[0]")
         emit(4, "for l in range(first, last):   # a job is a level: the levels' rows are disjoint")
         emit(8, *level, "for r in range(off, off + size):   # this level's rows start at zero here, in the thread that adds to them",
              *(f"    grad_table[r, {f}] = zero" for f in range(F)))
         emit(8, "for b in range(B):")
-        corners(12)
+        axes(12)
         emit(12, *(f"g{f} = grad[b, l * {F} + {f}]" for f in range(F)))
-        emit(12, *(f"grad_table[r{c}, {f}] += w{c} * g{f}" for c in range(C) for f in range(F)))
-        emit(12, "if want_x:")
-        emit(16, *(f"e{c} = " + " + ".join(f"g{f} * table[r{c}, {f}]" for f in range(F)) for c in range(C)))
-        for a in range(d):   # ∂w_c/∂f_a: the other axes' factors, signed by corner c's bit a
-            terms = " ".join(("+ " if (c >> a) & 1 else "- ") + " * ".join([f"u{j}_{(c >> j) & 1}" for j in range(d) if j != a] + [f"e{c}"]) for c in range(C))
-            emit(16, f"v = x[b, {a}]", f"grad_x[l, b, {a}] = s{a} * ({terms}) if v >= zero and v <= one else zero")
+        for c in range(C):
+            w, r = corner(c)
+            emit(12, f"w = {w}", f"r = {r}", "r = off + (r - size if dense and r >= size else r)", *(f"grad_table[r, {f}] += w * g{f}" for f in range(F)))
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/08_encodings.ipynb #efe0ccc9
@@ -377,34 +390,37 @@ def _run_kernel(
     for f in pending: f.result()
 
 class _FusedLookup(torch.autograd.Function):
-    "Hash-grid features of a flat batch by the fused kernels; autograd keeps only the inputs."
+    "Hash-grid features of a flat batch by the fused kernels; autograd keeps the inputs and, when `x` needs a gradient, the features' Jacobian."
     @staticmethod
-    def forward(ctx, params, x, grid):
+    def forward(ctx, params, x, grid, want_jac):
         F, (B, d) = grid.n_features_per_level, x.shape
         out = torch.empty(B, grid.n_levels * F, dtype=params.dtype)
+        jac = torch.empty((B, grid.n_levels * F, d) if want_jac else (1, 1, d), dtype=params.dtype)
         block = 4096
         _run_kernel(_grid_kernel(d, F, False), grid.n_levels * -(-B // block), params.detach().view(-1, F).numpy(),
-                    x.detach().contiguous().numpy(), *_level_arrays(grid, x.dtype), out.numpy(), block)
-        ctx.save_for_backward(params, x)
+                    x.detach().contiguous().numpy(), *_level_arrays(grid, x.dtype), out.numpy(), jac.numpy(), want_jac, block)
+        ctx.save_for_backward(params, x, jac if want_jac else None)
         ctx.grid = grid
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        params, x = ctx.saved_tensors
+        params, x, jac = ctx.saved_tensors
         grid, F, (B, d) = ctx.grid, ctx.grid.n_features_per_level, x.shape
         if torch.is_grad_enabled():   # create_graph=True: differentiate through the PyTorch lookup, which has second derivatives
             with torch.enable_grad():
                 y = _encode_torch(grid, x, params, "real")
                 want = [t for t, n in zip((params, x), ctx.needs_input_grad[:2]) if n]
                 got = iter(torch.autograd.grad(y, want, grad, create_graph=True))
-            return tuple(next(got) if n else None for n in ctx.needs_input_grad[:2]) + (None,)
-        want_x = ctx.needs_input_grad[1]
-        grad_table = torch.empty_like(params)   # every row belongs to one level, and the kernel zeroes a level's rows before adding to them
-        grad_x = torch.empty((grid.n_levels, B, d) if want_x else (1, 1, d), dtype=params.dtype)
-        _run_kernel(_grid_kernel(d, F, True), grid.n_levels, params.detach().view(-1, F).numpy(), x.detach().contiguous().numpy(),
-                    *_level_arrays(grid, x.dtype), grad.contiguous().numpy(), grad_table.view(-1, F).numpy(), grad_x.numpy(), want_x)
-        return grad_table, (grad_x.sum(0) if want_x else None), None
+            return tuple(next(got) if n else None for n in ctx.needs_input_grad[:2]) + (None, None)
+        grad, grad_table = grad.contiguous(), None
+        if ctx.needs_input_grad[0]:
+            grad_table = torch.empty_like(params)   # every row belongs to one level, and the kernel zeroes a level's rows before adding to them
+            _run_kernel(_grid_kernel(d, F, True), grid.n_levels, params.detach().view(-1, F).numpy(), x.detach().contiguous().numpy(),
+                        *_level_arrays(grid, x.dtype), grad.numpy(), grad_table.view(-1, F).numpy())
+        grad_x = torch.bmm(grad[:, None], jac)[:, 0] if ctx.needs_input_grad[1] else None   # Σ over levels and features of grad · ∂out/∂x
+        return grad_table, grad_x, None, None
+
 
 # %% ../nbs/08_encodings.ipynb #e1bfd41d
 class Frequency(nn.Module):
