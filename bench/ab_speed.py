@@ -12,9 +12,10 @@ revision is checked out with `git worktree` under `--work` and removed afterward
 packages. Run alone, with `OMP_NUM_THREADS` set. Prints the seconds a step of every turn, the medians and the ratio,
 and writes them to `--out`.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
 from pathlib import Path
 
+from npr_lib.clip import shared_clip_dir
 from npr_lib.files import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ def seconds_per_step(root:Path, clip:str, scale:float, steps:int, checkpoint:str
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('rev', help='the git revision to compare against (HEAD: the last commit, without uncommitted changes)')
-    ap.add_argument('--clip', default=str(ROOT.parent/'shared'/'data'/'360npr'/'Tram'), help="a clip folder or 'synthetic'")
+    ap.add_argument('--clip', default=str(shared_clip_dir('Tram') or 'synthetic'), help="a clip folder or 'synthetic' (the shared Tram when it is there)")
     ap.add_argument('--scale', type=float, default=1.0)
     ap.add_argument('--steps', type=int, default=150)
     ap.add_argument('--rounds', type=int, default=3)
@@ -61,7 +62,8 @@ if __name__ == '__main__':
     sha = subprocess.run(['git', 'rev-parse', '--verify', a.rev + '^{commit}'], cwd=ROOT, capture_output=True, text=True)
     if sha.returncode: ap.error(f"{a.rev}: not a git revision of {ROOT}")
     sha = sha.stdout.strip()
-    work = Path(a.work or tempfile.mkdtemp(prefix='npr-ab-'))/sha[:10]
+    parent = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='npr-ab-'))
+    work = parent/sha[:10]
     subprocess.run(['git', 'worktree', 'add', '--detach', '--force', str(work), sha], cwd=ROOT, check=True, capture_output=True)
     times = {sha[:10]: [], 'this checkout': []}
     try:
@@ -72,6 +74,7 @@ if __name__ == '__main__':
                 print(f"round {i + 1}  {name:14s} {t:.4f} s/step", flush=True)
     finally:
         subprocess.run(['git', 'worktree', 'remove', '--force', str(work)], cwd=ROOT, capture_output=True)
+        if not a.work: shutil.rmtree(parent, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med[sha[:10]]/med['this checkout']
     print(f"median s/step: {sha[:10]} {med[sha[:10]]:.4f}, this checkout {med['this checkout']:.4f}: "
