@@ -34,9 +34,13 @@ Variants (settings over `fast`; the first named is the reference the others are 
 - `decay`: the default before the residual's penalty 0.2: `cull` with the learning rates falling over the second half of the budget to a tenth
   (`optimizer.decay_start=0.5`, `decay_final=0.1`, see "The learning rates follow the budget" in nbs/12_train.ipynb).
   Every variant above was measured before that schedule, with constant rates, and runs so here;
-- `penalty02`: the default now: `decay` with the lighting residual's penalty 0.2 instead of 0.1 (`loss.residual`, see
+- `penalty02`: the default before `error75_late`: `decay` with the lighting residual's penalty 0.2 instead of 0.1 (`loss.residual`, see
   nbs/11_losses.ipynb). Every variant above was measured with 0.1 (or the penalty it names) and runs so here;
-- `penalty03`, `penalty05`: the same with the penalty 0.3 or 0.5 (tried for it, not kept).
+- `penalty03`, `penalty05`: the same with the penalty 0.3 or 0.5 (tried for it, not kept);
+- `aux125`: `penalty02` with the rigidity, cycle and flow terms on an eighth of the batch instead of a quarter (not kept);
+- `error75_late`: the default now: `penalty02` with three quarters of every batch drawn from the error map instead of half
+  (`training.error_sampling=0.75`) and the learning rates held to 65 % of the budget instead of half (`optimizer.decay_start=0.65`),
+  see "Three quarters where the error is" in nbs/12_train.ipynb. Every variant above was measured with half and half, and runs so here.
 
 Reported per run: steps, steps/s, WS-PSNR with and without the lighting residual (the atlases must carry the
 texture: within 3 dB), PSNR, alpha IoU; per clip the WS-PSNR difference and the steps/s ratio. With --pictures,
@@ -77,6 +81,9 @@ VARIANTS['decay'] = dict(loss=dict(residual=0.1))
 VARIANTS['penalty02'] = {}
 VARIANTS.update(penalty03=dict(loss=dict(residual=0.3)), penalty05=dict(loss=dict(residual=0.5)))
 VARIANTS['aux125'] = dict(training=dict(aux_fraction=0.125))   # the regularisers (rigidity, cycle, flow) on an eighth of the batch, not a quarter
+VARIANTS = {name: merge_config(dict(training=dict(error_sampling=0.5), optimizer=dict(decay_start=0.5)), over)
+            for name, over in VARIANTS.items()}   # as measured: half of each batch from the error map, the rates falling from half the budget
+VARIANTS['error75_late'] = dict(training=dict(error_sampling=0.75), optimizer=dict(decay_start=0.65))   # the default now
 HALF_FLOW = {'flow16'}   # variants whose training flow stays in half precision
 UNFUSED = {'unfused'}    # variants whose hash grids use the PyTorch lookup, as before the fused CPU kernels
 

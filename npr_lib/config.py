@@ -44,7 +44,7 @@ _TRAINING = dict(
     batch_size=2**14, # samples per step
     aux_fraction=0.25, # share of the batch also used for rigidity, cycle and flow terms
     sphere_uniform=True, # draw rows ∝ cos(latitude)
-    error_sampling=0.5, # share of each batch drawn where the reconstruction error has been highest (tiles ∝ error × area); 0: all uniform
+    error_sampling=0.75, # share of each batch drawn where the reconstruction error has been highest (tiles ∝ error × area); 0: all uniform
     error_tile=4, # side in pixels of the tiles that error is kept for (a float per tile: 1/12 of the clip's 8-bit size)
     layer_cull=1e-3, # CPU: each layer runs only on samples where its composite weight reaches this (0: every layer everywhere; see the model's "Layers only where they are seen")
     init_camera=True, init_objects=True, # start rotations from the data
@@ -57,7 +57,7 @@ _TRAINING = dict(
 )
 
 _ADAM = dict(otype='Adam', learning_rate=dict(grids=1e-2, networks=2e-3, rotations=2e-3), beta1=0.9, beta2=0.99, epsilon=1e-15,
-             decay_start=0.5, # share of the budget (steps or minutes) trained at the learning rates above; then they decay
+             decay_start=0.65, # share of the budget (steps or minutes) trained at the learning rates above; then they decay
              decay_final=0.1, # the rates at the end of the budget, as a share of those above, reached geometrically (1: constant)
             )
 
